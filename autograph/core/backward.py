@@ -1,0 +1,138 @@
+"""Reverse mode: walk the graph from the output back to the leaves, applying the chain rule.
+
+No recursion: consumers are counted by an iterative depth-first walk, then nodes are processed
+once all their consumers have passed their gradients on (Kahn's order), so a chain of a million
+nodes differentiates in linear time. A node's gradient is dropped as soon as it is consumed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograph.core.modes import modes
+from autograph.core.node import Node, ShapeError, check_finite
+
+
+class GraphError(RuntimeError):
+    """backward was asked for something the graph cannot give."""
+
+
+def unbroadcast(g, shape):
+    """Sum `g` over the axes that broadcasting added or stretched, so that it has `shape`.
+
+    >>> unbroadcast(np.ones((300, 3)), (3,))
+    array([300., 300., 300.])
+    """
+    extra = np.ndim(g) - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and g.shape[extra + i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if extra or g.shape != shape else g
+
+
+def _count_consumers(root: Node, stop_at) -> dict:
+    """For each node that needs a gradient, how many edges from its consumers lead to it."""
+    counts = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in stop_at:
+            continue
+        for parent in node.parents:
+            if isinstance(parent, Node) and parent.requires_grad:
+                seen = counts.get(parent)
+                if seen is None:
+                    counts[parent] = 1
+                    stack.append(parent)
+                else:
+                    counts[parent] = seen + 1
+    return counts
+
+
+def propagate(root: Node, seed, create_graph: bool = False, stop_at=frozenset()):
+    """Yield (node, gradient of root with respect to node) for every leaf, and every node in
+    `stop_at`, that the root depends on through nodes requiring gradients."""
+    counts = _count_consumers(root, stop_at)
+    gradients = {root: seed}
+    ready = [root]
+    anomaly = modes.anomaly
+    while ready:
+        node = ready.pop()
+        g = gradients.pop(node)
+        if node.op is None or node in stop_at:
+            yield node, g
+            continue
+        rules = node.op.vjps
+        ans, inputs = (node, node.parents) if create_graph else (node.value, node.inputs)
+        for i, parent in enumerate(node.parents):
+            if not (isinstance(parent, Node) and parent.requires_grad):
+                continue
+            contribution = rules[i](g, ans, *inputs, **node.params)
+            shape = np.shape(parent.value)
+            if np.shape(contribution) != shape:
+                contribution = unbroadcast(contribution, shape)
+            if anomaly:
+                check_finite(contribution,
+                             f"{node.op.name}: gradient for {parent.label} {shape}", node.parents)
+            previous = gradients.get(parent)
+            gradients[parent] = contribution if previous is None else previous + contribution
+            counts[parent] -= 1
+            if counts[parent] == 0:
+                ready.append(parent)
+
+
+def _check_root(root: Node, seed):
+    if not isinstance(root, Node):
+        raise TypeError(f"backward needs a Node, got {type(root).__name__}")
+    if not root.requires_grad:
+        raise GraphError(f"backward: nothing in the graph of {root.label} {root.shape} requires "
+                         "a gradient (create parameters with requires_grad=True)")
+    if seed is None:
+        if np.size(root.value) != 1:
+            raise GraphError(f"backward: {root.label} has shape {root.shape}, not a scalar; "
+                             "reduce it (e.g. .sum()) or pass seed=, the gradient with respect "
+                             "to it")
+        return np.ones_like(root.value)
+    seed_value = seed.value if isinstance(seed, Node) else np.asarray(seed, dtype=root.dtype)
+    if np.shape(seed_value) != root.shape:
+        raise ShapeError(f"backward: seed has shape {np.shape(seed_value)} but "
+                                 f"{root.label} has shape {root.shape}")
+    return seed
+
+
+def backward(root: Node, seed=None, create_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf requiring a gradient."""
+    seed = _check_root(root, seed)
+    if create_graph and not isinstance(seed, Node):
+        seed = Node(seed)
+    stored = set()     # ids of arrays already stored as some leaf's grad
+    for leaf, g in propagate(root, seed, create_graph):
+        if not create_graph:
+            # A leaf's grad must be its own writable array: rules may pass on views or the
+            # very same array to two parents (a + b), and users update grads in place.
+            if not isinstance(g, np.ndarray) or not g.flags.owndata or id(g) in stored \
+                    or g is seed:
+                g = np.array(g, dtype=np.result_type(leaf.value))
+            stored.add(id(g))
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def gradients(root: Node, wrt, seed=None, create_graph: bool = False) -> list:
+    """d(root)/d(node) for each node in `wrt` (leaves or not), without touching `.grad`.
+
+    A node the root does not depend on gets zeros.
+    """
+    seed = _check_root(root, seed)
+    if create_graph and not isinstance(seed, Node):
+        seed = Node(seed)
+    found = dict(propagate(root, seed, create_graph, stop_at=frozenset(wrt)))
+    result = []
+    for node in wrt:
+        g = found.get(node)
+        if g is None:
+            g = np.zeros_like(node.value)
+            if create_graph:
+                g = Node(g)
+        result.append(g)
+    return result

@@ -1,0 +1,136 @@
+"""Functions of functions, as in JAX and HIPS autograd: grad, value_and_grad, jacobian, hessian.
+
+Arrays in give arrays out. Nodes that require a gradient in (a call made inside another grad)
+give Nodes out, with the graph of the derivative kept, so derivatives nest: grad(grad(f)).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from autograph.core.backward import gradients
+from autograph.core.node import Node
+
+
+def _argnums(argnums) -> tuple:
+    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+
+def _as_leaf(x):
+    """The variable to differentiate with respect to, and whether the call is nested."""
+    if isinstance(x, Node) and x.requires_grad:
+        return x, True          # a variable of an enclosing derivative: keep its graph
+    value = x.value if isinstance(x, Node) else x
+    return Node(value, requires_grad=True), False
+
+
+def _derivatives(out, wrt, seed, nested):
+    if not isinstance(out, Node) or not out.requires_grad:   # out does not depend on wrt
+        zeros = [np.zeros_like(w.value) for w in wrt]
+        return [Node(z) for z in zeros] if nested else zeros
+    return gradients(out, wrt, seed, create_graph=nested)
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """A function returning (f(*args), gradient of f with respect to args[argnums]).
+
+    >>> value, slope = value_and_grad(lambda x: (x ** 3).sum())(np.array([2.0]))
+    >>> value, slope
+    (8.0, array([12.]))
+    """
+    nums = _argnums(argnums)
+
+    def value_and_grad_f(*args, **kwargs):
+        args = list(args)
+        nested = False
+        wrt = []
+        for i in nums:
+            args[i], was_nested = _as_leaf(args[i])
+            nested = nested or was_nested
+            wrt.append(args[i])
+        out = f(*args, **kwargs)
+        if np.size(out.value if isinstance(out, Node) else out) != 1:
+            raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, got "
+                             f"shape {np.shape(out.value if isinstance(out, Node) else out)}; "
+                             "use jacobian for vector outputs")
+        grads = _derivatives(out, wrt, None, nested)
+        value = out if nested or not isinstance(out, Node) else out.value
+        return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
+
+    return value_and_grad_f
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The gradient of a scalar function, as a function; nests for higher derivatives.
+
+    >>> d2 = grad(grad(lambda x: x ** 3))
+    >>> d2(2.0)
+    array(12.)
+    """
+    value_and_grad_f = value_and_grad(f, argnums)
+
+    def grad_f(*args, **kwargs):
+        return value_and_grad_f(*args, **kwargs)[1]
+
+    return grad_f
+
+
+def jacobian(f: Callable, argnum: int = 0) -> Callable:
+    """The Jacobian of f with respect to args[argnum], shape f(x).shape + x.shape.
+
+    Built row by row with reverse mode, one backward pass per output entry.
+
+    >>> jacobian(lambda x: x * x)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+
+    def jacobian_f(*args, **kwargs):
+        args = list(args)
+        args[argnum], nested = _as_leaf(args[argnum])
+        x = args[argnum]
+        out = f(*args, **kwargs)
+        out_shape = np.shape(out.value if isinstance(out, Node) else out)
+        rows = []
+        for k in range(int(np.prod(out_shape))):
+            seed = np.zeros(out_shape, dtype=x.dtype)
+            seed.reshape(-1)[k] = 1.0
+            rows.append(_derivatives(out, [x], seed, nested)[0])
+        if nested:
+            from autograph.ops import reshape, stack
+            return reshape(stack(rows), out_shape + x.shape)
+        return np.stack(rows).reshape(out_shape + x.shape) if rows else \
+            np.zeros(out_shape + x.shape)
+
+    return jacobian_f
+
+
+def hessian(f: Callable, argnum: int = 0) -> Callable:
+    """The matrix of second derivatives of a scalar function: jacobian(grad(f)).
+
+    >>> hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    return jacobian(grad(f, argnum), argnum)
+
+
+def hvp(f: Callable, argnum: int = 0) -> Callable:
+    """Hessian-vector product hvp(f)(x, v) = H(x) @ v, without forming H.
+
+    >>> hvp(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    array([6., 0.])
+    """
+    grad_f = grad(f, argnum)
+
+    def hvp_f(*args):
+        *args, v = args
+
+        def directional(*inner):
+            return (grad_f(*inner) * v).sum()
+
+        return grad(directional, argnum)(*args)
+
+    return hvp_f

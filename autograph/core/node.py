@@ -1,0 +1,327 @@
+"""`Node`, a value in a computation graph, and `Primitive`, an operation that makes one.
+
+A primitive is a numpy forward function plus one gradient rule per argument. A rule is
+``rule(g, ans, *inputs, **params)``: given the gradient `g` of the output, the output `ans` and
+the inputs, it returns the gradient for its argument. Rules are written with operators and
+autograph functions, so the same rule runs on numpy arrays (first-order backward, fast) and on
+Nodes (``create_graph=True``: the gradient is itself a graph, for higher derivatives).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograph.core.modes import modes
+
+
+class ShapeError(ValueError):
+    """An operation was given operands it cannot combine; the message names them."""
+
+
+class Node:
+    """A value in a computation graph: an input, a constant, a parameter or an op's output.
+
+    >>> x = Node([1.0, 2.0, 3.0], requires_grad=True, name="x")
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    array([2., 4., 6.])
+    """
+
+    __slots__ = ("value", "grad", "name", "op", "parents", "inputs", "params", "requires_grad",
+                 "__weakref__")
+    # Makes `ndarray <op> Node` call Node's reflected operators instead of broadcasting over it.
+    __array_ufunc__ = None
+
+    def __init__(self, value, requires_grad: bool = False, name: str | None = None, dtype=None):
+        if isinstance(value, Node):
+            value = value.value
+        value = np.array(value, dtype=dtype)   # a copy: the Node owns its value
+        if requires_grad and value.dtype.kind not in "f":
+            value = value.astype(np.float64)   # ints and bools have no gradient; floats keep width
+        self.value = value
+        self.grad = None
+        self.name = name
+        self.op = None
+        self.parents = ()
+        self.inputs = ()
+        self.params = _NO_PARAMS
+        self.requires_grad = bool(requires_grad)
+
+    # --- what it is -----------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return np.shape(self.value)
+
+    @property
+    def ndim(self) -> int:
+        return np.ndim(self.value)
+
+    @property
+    def size(self) -> int:
+        return np.size(self.value)
+
+    @property
+    def dtype(self):
+        return np.result_type(self.value)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.op is None
+
+    @property
+    def label(self) -> str:
+        """The name, else the producing operation's name, else 'constant' or 'input'."""
+        if self.name:
+            return self.name
+        if self.op is not None:
+            return self.op.name
+        return "input" if self.requires_grad else "constant"
+
+    def __repr__(self) -> str:
+        body = np.array2string(np.asarray(self.value), threshold=20, precision=6,
+                               separator=", ", prefix="Node(")
+        extra = f", name={self.name!r}" if self.name else ""
+        if self.op is not None:
+            extra += f", op={self.op.name}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"Node({body}{extra})"
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.value, dtype=dtype)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def item(self):
+        return np.asarray(self.value).item()
+
+    def numpy(self) -> np.ndarray:
+        return np.asarray(self.value)
+
+    def detach(self) -> "Node":
+        """A constant with the same value, cut from the graph."""
+        return Node(self.value, name=self.name)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def backward(self, seed=None, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires a gradient.
+
+        `self` must be a scalar unless `seed` (the gradient of some scalar with respect to
+        `self`, same shape) is given.
+        """
+        from autograph.core.backward import backward
+        backward(self, seed, create_graph=create_graph)
+
+    # --- comparisons give plain boolean arrays: they have no gradient ------------------------
+    def __lt__(self, other):
+        return self.value < _value(other)
+
+    def __le__(self, other):
+        return self.value <= _value(other)
+
+    def __gt__(self, other):
+        return self.value > _value(other)
+
+    def __ge__(self, other):
+        return self.value >= _value(other)
+
+    __hash__ = object.__hash__   # identity: Nodes are dict keys in backward
+
+    # --- arithmetic: see autograph.ops ------------------------------------------------------
+    def __add__(self, other):
+        return add(self, other)
+
+    def __radd__(self, other):
+        return add(other, self)
+
+    def __sub__(self, other):
+        return subtract(self, other)
+
+    def __rsub__(self, other):
+        return subtract(other, self)
+
+    def __mul__(self, other):
+        return multiply(self, other)
+
+    def __rmul__(self, other):
+        return multiply(other, self)
+
+    def __truediv__(self, other):
+        return divide(self, other)
+
+    def __rtruediv__(self, other):
+        return divide(other, self)
+
+    def __pow__(self, other):
+        return power(self, other)
+
+    def __rpow__(self, other):
+        return power(other, self)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    def __neg__(self):
+        return negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return absolute(self)
+
+    def __getitem__(self, index):
+        return getitem(self, index)
+
+    # --- numpy-style methods ----------------------------------------------------------------
+    @property
+    def T(self):
+        return transpose(self)
+
+    @property
+    def mT(self):
+        """Transpose of the last two axes (a stack of matrices)."""
+        return swapaxes(self, -1, -2)
+
+    def transpose(self, *axes):
+        return transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+
+    def swapaxes(self, axis1, axis2):
+        return swapaxes(self, axis1, axis2)
+
+    def reshape(self, *shape):
+        return reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def sum(self, axis=None, keepdims=False):
+        return sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return max(self, axis=axis, keepdims=keepdims)
+
+    def exp(self):
+        return exp(self)
+
+    def log(self):
+        return log(self)
+
+
+_NO_PARAMS: dict = {}
+
+
+def _value(x):
+    return x.value if isinstance(x, Node) else x
+
+
+def describe(x) -> str:
+    """How an operand is named in error messages: ``W (3, 3)``."""
+    if isinstance(x, Node):
+        return f"{x.label} {x.shape}"
+    if isinstance(x, np.ndarray):
+        return f"array {x.shape}"
+    return repr(x)
+
+
+class Primitive:
+    """An operation with a numpy forward function and a gradient rule per argument.
+
+    >>> exp = Primitive("exp", np.exp, lambda g, ans, x: g * ans)
+    >>> exp(Node(0.0)).value
+    1.0
+
+    Called with no Node among its arguments it is plain numpy: gradient rules rely on that.
+    `explain(*values, **params)`, if given, says in words why the operands do not fit; it runs
+    only after the forward function has failed. `symbol` prints binary ops as ``a @ b``.
+    """
+
+    __slots__ = ("name", "forward", "vjps", "explain", "symbol")
+
+    def __init__(self, name, forward, *vjps, explain=None, symbol=None):
+        self.name = name
+        self.forward = forward
+        self.vjps = vjps
+        self.explain = explain
+        self.symbol = symbol
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    def __call__(self, *args, **params):
+        values = []
+        traced = requires_grad = False
+        for arg in args:
+            if isinstance(arg, Node):
+                traced = True
+                requires_grad = requires_grad or arg.requires_grad
+                values.append(arg.value)
+            else:
+                values.append(arg)
+        if not traced:
+            return self.forward(*args, **params)
+        try:
+            value = self.forward(*values, **params)
+        except (ValueError, IndexError, TypeError) as error:
+            raise ShapeError(self.failure_message(args, values, params, error)) from error
+        if modes.anomaly:
+            check_finite(value, f"{self.name}: output", args)
+        node = Node.__new__(Node)
+        node.value = value
+        node.grad = node.name = None
+        if modes.grad_enabled:
+            node.op = self
+            node.parents = args
+            node.inputs = values
+            node.params = params
+            node.requires_grad = requires_grad
+        else:
+            node.op = None
+            node.parents = node.inputs = ()
+            node.params = _NO_PARAMS
+            node.requires_grad = False
+        return node
+
+    def failure_message(self, args, values, params, error) -> str:
+        if self.symbol and len(args) == 2:
+            operands = f"{describe(args[0])} {self.symbol} {describe(args[1])}"
+        else:
+            operands = ", ".join(describe(a) for a in args)
+        if params:
+            operands += ", " + ", ".join(f"{k}={v!r}" for k, v in params.items())
+        reason = self.explain(*values, **params) if self.explain else None
+        return f"{self.name}: {operands}: {reason or error}"
+
+
+def check_finite(value, what: str, args=()) -> None:
+    """Raise FloatingPointError naming `what` if `value` has a NaN or an infinity."""
+    value = np.asarray(value)
+    if value.dtype.kind in "fc" and not np.isfinite(value).all():
+        bad = np.argwhere(~np.isfinite(value))
+        where = f" at index {tuple(int(i) for i in bad[0])}" if value.ndim else ""
+        kind = "NaN" if np.isnan(value).any() else "infinite"
+        inputs = f" (inputs: {', '.join(describe(a) for a in args)})" if args else ""
+        raise FloatingPointError(f"{what} is not finite: {kind}{where}{inputs}")
+
+
+# Operators are defined in autograph.ops, which needs Node: import it last.
+from autograph.ops import (absolute, add, divide, exp, getitem, log, matmul, max, mean,  # noqa: E402
+                           multiply, negative, power, reshape, subtract, sum, swapaxes,
+                           transpose)

@@ -1,0 +1,51 @@
+"""Elementwise primitives: each forward beside its gradient rule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograph.core.node import Node, Primitive
+
+
+def value_of(x):
+    """The array inside a Node (or `x` itself): for masks and signs, which have no gradient."""
+    return x.value if isinstance(x, Node) else x
+
+
+exp = Primitive("exp", np.exp,
+                lambda g, ans, x: g * ans)
+
+log = Primitive("log", np.log,
+                lambda g, ans, x: g / x)
+
+sqrt = Primitive("sqrt", np.sqrt,
+                 lambda g, ans, x: g * 0.5 / ans)
+
+absolute = Primitive("absolute", np.absolute,
+                     lambda g, ans, x: g * np.sign(value_of(x)))
+
+# Ties send the gradient to the first operand, as d/da max(a, b) does from the right.
+maximum = Primitive("maximum", np.maximum,
+                    lambda g, ans, a, b: g * (a >= b),
+                    lambda g, ans, a, b: g * (a < b),
+                    explain=lambda a, b: f"shapes {np.shape(a)} and {np.shape(b)} do not broadcast")
+
+minimum = Primitive("minimum", np.minimum,
+                    lambda g, ans, a, b: g * (a <= b),
+                    lambda g, ans, a, b: g * (a > b),
+                    explain=lambda a, b: f"shapes {np.shape(a)} and {np.shape(b)} do not broadcast")
+
+_where = Primitive("where", np.where,
+                   None,   # the condition is a plain array: `where` below unwraps it
+                   lambda g, ans, condition, a, b: _where(condition, g, 0.0),
+                   lambda g, ans, condition, a, b: _where(condition, 0.0, g),
+                   explain=lambda c, a, b: (f"condition {np.shape(c)}, {np.shape(a)} and "
+                                            f"{np.shape(b)} do not broadcast"))
+
+
+def where(condition, a, b):
+    """`a` where `condition` holds, else `b`; the gradient flows to the branch taken.
+
+    >>> where(x > 0, x, 0.01 * x)        # a leaky ReLU
+    """
+    return _where(value_of(condition), a, b)

@@ -1,0 +1,90 @@
+"""Reductions: sum, mean, max, logsumexp; each forward beside its gradient rule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograph.core.node import Primitive
+from autograph.ops.elementwise import exp, value_of
+from autograph.ops.shape import broadcast_to
+
+
+def _axes(axis, ndim) -> tuple:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % ndim for a in axes)
+
+
+def _kept(g, x, axis, keepdims):
+    """`g`, a reduction's gradient, reshaped so that it broadcasts against the input `x`."""
+    if keepdims or np.ndim(x) == 0:
+        return g
+    shape = list(np.shape(x))
+    for a in _axes(axis, len(shape)):
+        shape[a] = 1
+    return g.reshape(tuple(shape))
+
+
+def _axis_failure(x, axis=None, keepdims=False) -> str:
+    return f"axis {axis} is out of range for {np.ndim(x)} dimensions"
+
+
+_sum = Primitive("sum", np.sum,
+                 lambda g, ans, x, axis=None, keepdims=False:
+                     broadcast_to(_kept(g, x, axis, keepdims), np.shape(x)),
+                 explain=_axis_failure)
+
+
+def sum(x, axis=None, keepdims=False):
+    """Sum over `axis` (all axes by default), as `numpy.sum`."""
+    return _sum(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over `axis`, as `numpy.mean`; composed of sum and a division."""
+    shape = np.shape(value_of(x))
+    count = 1
+    for a in _axes(axis, len(shape)):
+        count *= shape[a]
+    return sum(x, axis, keepdims) / count
+
+
+def _max_grad(g, ans, x, axis=None, keepdims=False):
+    # Ties share the gradient equally, so the gradient of max(x) sums to g.
+    x_value = value_of(x)
+    winners = x_value == value_of(_kept(ans, x, axis, keepdims))
+    share = winners / winners.sum(axis=axis, keepdims=True)
+    return _kept(g, x, axis, keepdims) * share.astype(x_value.dtype, copy=False)
+
+
+_max = Primitive("max", np.max, _max_grad, explain=_axis_failure)
+
+
+def max(x, axis=None, keepdims=False):
+    """Largest entry over `axis`, as `numpy.max`."""
+    return _max(x, axis=axis, keepdims=keepdims)
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    x = np.asarray(x)
+    shift = np.max(x, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0.0)   # all -inf (or inf) stays -inf (or inf)
+    total = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    return total if keepdims else np.squeeze(total, axis=axis)
+
+
+_logsumexp_op = Primitive("logsumexp", _logsumexp,
+                          lambda g, ans, x, axis=None, keepdims=False:
+                              _kept(g, x, axis, keepdims) * exp(x - _kept(ans, x, axis, keepdims)),
+                          explain=_axis_failure)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over `axis`, computed without overflow.
+
+    >>> logsumexp(Node([1000.0, 1000.0])).value    # 1000 + log 2, not inf
+    1000.6931471805599
+    """
+    return _logsumexp_op(x, axis=axis, keepdims=keepdims)
+
