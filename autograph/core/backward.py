@@ -11,6 +11,7 @@ import numpy as np
 
 from autograph.core.modes import modes
 from autograph.core.node import Node, ShapeError, check_finite
+from autograph.ops import sum
 
 
 class GraphError(RuntimeError):
@@ -23,12 +24,13 @@ def unbroadcast(g, shape):
     >>> unbroadcast(np.ones((300, 3)), (3,))
     array([300., 300., 300.])
     """
-    extra = np.ndim(g) - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and g.shape[extra + i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape) if extra or g.shape != shape else g
+    extra = g.ndim - len(shape)
+    if extra:
+        g = sum(g, axis=0 if extra == 1 else tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = sum(g, axis=stretched[0] if len(stretched) == 1 else stretched, keepdims=True)
+    return g
 
 
 def _count_consumers(root: Node, stop_at) -> dict:
@@ -54,32 +56,38 @@ def propagate(root: Node, seed, create_graph: bool = False, stop_at=frozenset())
     """Yield (node, gradient of root with respect to node) for every leaf, and every node in
     `stop_at`, that the root depends on through nodes requiring gradients."""
     counts = _count_consumers(root, stop_at)
-    gradients = {root: seed}
-    ready = [root]
+    partial = {}              # gradients of nodes still waiting for some of their consumers
+    ready = [(root, seed)]    # nodes whose gradient is complete
     anomaly = modes.anomaly
     while ready:
-        node = ready.pop()
-        g = gradients.pop(node)
-        if node.op is None or node in stop_at:
+        node, g = ready.pop()
+        if node.op is None or (stop_at and node in stop_at):
             yield node, g
             continue
         rules = node.op.vjps
-        ans, inputs = (node, node.parents) if create_graph else (node.value, node.inputs)
+        params = node.params
+        if create_graph:
+            ans, inputs = node, node.parents
+        else:
+            ans, inputs = node.value, node.inputs
         for i, parent in enumerate(node.parents):
             if not (isinstance(parent, Node) and parent.requires_grad):
                 continue
-            contribution = rules[i](g, ans, *inputs, **node.params)
-            shape = np.shape(parent.value)
-            if np.shape(contribution) != shape:
-                contribution = unbroadcast(contribution, shape)
+            contribution = rules[i](g, ans, *inputs, **params)
+            if contribution.shape != parent.value.shape:
+                contribution = unbroadcast(contribution, parent.value.shape)
             if anomaly:
-                check_finite(contribution,
-                             f"{node.op.name}: gradient for {parent.label} {shape}", node.parents)
-            previous = gradients.get(parent)
-            gradients[parent] = contribution if previous is None else previous + contribution
-            counts[parent] -= 1
-            if counts[parent] == 0:
-                ready.append(parent)
+                check_finite(contribution, f"{node.op.name}: gradient for {parent.label} "
+                             f"{parent.shape}", node.parents)
+            waiting = counts[parent] - 1
+            previous = partial.pop(parent, None) if waiting == 0 else partial.get(parent)
+            if previous is not None:
+                contribution = previous + contribution
+            if waiting == 0:
+                ready.append((parent, contribution))
+            else:
+                counts[parent] = waiting
+                partial[parent] = contribution
 
 
 def _check_root(root: Node, seed):

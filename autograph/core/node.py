@@ -271,7 +271,8 @@ class Primitive:
         for arg in args:
             if isinstance(arg, Node):
                 traced = True
-                requires_grad = requires_grad or arg.requires_grad
+                if arg.requires_grad:
+                    requires_grad = True
                 values.append(arg.value)
             else:
                 values.append(arg)
@@ -281,8 +282,6 @@ class Primitive:
             value = self.forward(*values, **params)
         except (ValueError, IndexError, TypeError) as error:
             raise ShapeError(self.failure_message(args, values, params, error)) from error
-        if modes.anomaly:
-            check_finite(value, f"{self.name}: output", args)
         node = Node.__new__(Node)
         node.value = value
         node.grad = node.name = None
@@ -297,6 +296,8 @@ class Primitive:
             node.parents = node.inputs = ()
             node.params = _NO_PARAMS
             node.requires_grad = False
+        if modes.anomaly:
+            check_finite(value, f"{self.name}: output", args)
         return node
 
     def failure_message(self, args, values, params, error) -> str:

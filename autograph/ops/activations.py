@@ -10,12 +10,18 @@ import numpy as np
 
 from autograph.core.node import Primitive
 from autograph.ops.elementwise import exp, where
-from autograph.ops.reductions import _logsumexp
+from autograph.ops.kernels import sum_along
+from autograph.ops.reductions import sum
+
+
+# exp overflows past these arguments; sigmoid(-limit) is below the smallest normal number.
+_EXP_LIMIT = {np.dtype(np.float16): 11.0, np.dtype(np.float32): 88.0}
 
 
 def _sigmoid(x):
-    # 1 / (1 + exp(-x)) overflows for x < -709; exp(-log(1 + exp(-x))) never does.
-    return np.exp(-np.logaddexp(0.0, -x))
+    # 1 / (1 + exp(-x)) with exp's argument capped: one transcendental, no overflow warning.
+    z = np.negative(x)
+    return 1.0 / (1.0 + np.exp(np.minimum(z, _EXP_LIMIT.get(z.dtype, 709.0))))
 
 
 sigmoid = Primitive("sigmoid", _sigmoid,
@@ -44,13 +50,37 @@ softplus = Primitive("softplus", lambda x: np.logaddexp(0.0, x),
                      lambda g, ans, x: g * sigmoid(x))
 
 
+def _exp_shifted(x, axis):
+    """(x - c, exp(x - c), its sum along axis) for a shift c that makes exp(x - c) <= 1.
+
+    One shift for the whole array is a cheap full reduction, where numpy's row-wise max over a
+    short axis costs as much as the exp itself. It is exact unless a row lies so far below the
+    largest entry that its exponentials underflow; then each row gets its own shift.
+    """
+    shift = x.max()
+    if np.isfinite(shift):
+        shifted = x - shift
+        e = np.exp(shifted)
+        total = sum_along(e, axis=axis, keepdims=True)
+        if total.min() > np.finfo(total.dtype).tiny:
+            return shifted, e, total
+    shifted = x - x.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return shifted, e, sum_along(e, axis=axis, keepdims=True)
+
+
 def _softmax(x, axis):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    _, e, total = _exp_shifted(x, axis)
+    return e / total
+
+
+def _log_softmax(x, axis):
+    shifted, _, total = _exp_shifted(x, axis)
+    return shifted - np.log(total)
 
 
 _softmax_op = Primitive("softmax", _softmax,
-                        lambda g, ans, x, axis: ans * (g - (g * ans).sum(axis=axis, keepdims=True)))
+                        lambda g, ans, x, axis: ans * (g - sum(g * ans, axis, keepdims=True)))
 
 
 def softmax(x, axis=-1):
@@ -62,9 +92,8 @@ def softmax(x, axis=-1):
     return _softmax_op(x, axis=axis)
 
 
-_log_softmax_op = Primitive("log_softmax",
-                            lambda x, axis: x - _logsumexp(x, axis=axis, keepdims=True),
-                            lambda g, ans, x, axis: g - exp(ans) * g.sum(axis=axis, keepdims=True))
+_log_softmax_op = Primitive("log_softmax", _log_softmax,
+                            lambda g, ans, x, axis: g - exp(ans) * sum(g, axis, keepdims=True))
 
 
 def log_softmax(x, axis=-1):

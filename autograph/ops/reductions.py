@@ -6,6 +6,7 @@ import numpy as np
 
 from autograph.core.node import Primitive
 from autograph.ops.elementwise import exp, value_of
+from autograph.ops.kernels import sum_along
 from autograph.ops.shape import broadcast_to
 
 
@@ -30,7 +31,7 @@ def _axis_failure(x, axis=None, keepdims=False) -> str:
     return f"axis {axis} is out of range for {np.ndim(x)} dimensions"
 
 
-_sum = Primitive("sum", np.sum,
+_sum = Primitive("sum", sum_along,
                  lambda g, ans, x, axis=None, keepdims=False:
                      broadcast_to(_kept(g, x, axis, keepdims), np.shape(x)),
                  explain=_axis_failure)

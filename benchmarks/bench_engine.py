@@ -1,0 +1,230 @@
+"""Engine speed against hand-written numpy, measured in one run (ratios, not absolute times).
+
+    python benchmarks/bench_engine.py            # all three benchmarks
+    python benchmarks/bench_engine.py --quick    # fewer repeats
+
+1. One training step of the tutorial's network (300 points, 2 -> 3 sigmoid -> 3 softmax,
+   summed cross-entropy): forward, backward, gradient-descent update. Baseline: the tutorial's
+   hand-written vectorised backprop (with the hidden matrix recomputed each step).
+2. A chain of 1,000 elementwise ops (x * 1.0001, sigmoid / tanh, + 0.1) on 8 elements, forward
+   and backward: microseconds per op.
+3. A step of an MLP 784-512-512-10 (ReLU, batch 256) in float64 and float32 against
+   hand-written numpy backprop: time ratio and peak memory ratio (tracemalloc sees numpy's
+   allocations).
+Each timing is the best of several repeats, alternating the two contenders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+
+sys.path.insert(0, __file__.rsplit("/benchmarks/", 1)[0])
+import autograph as ag  # noqa: E402
+from autograph.data import one_hot, three_clusters  # noqa: E402
+
+
+def best_time(fn, number: int, repeat: int) -> float:
+    """Best mean seconds per call over `repeat` runs of `number` calls."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
+
+
+def compare(label, contenders: dict, number: int, repeat: int) -> dict:
+    """Time each contender, alternating them in every round so drift hits both alike."""
+    times = {name: float("inf") for name in contenders}
+    for _ in range(repeat):
+        for name, fn in contenders.items():
+            times[name] = min(times[name], best_time(fn, number, 1))
+    base = next(iter(times.values()))
+    print(f"\n{label}")
+    for name, t in times.items():
+        print(f"  {name:<34} {t * 1e6:10.1f} us   {t / base:5.2f}x")
+    return times
+
+
+# --- 1. the tutorial's step ----------------------------------------------------------------
+def tutorial_step(quick: bool):
+    data, classes = three_clusters()
+    T = one_hot(classes)
+    rng = np.random.RandomState(1)
+    W0, V0, b10, b20 = rng.randn(2, 3), rng.randn(3, 3), rng.randn(3), rng.randn(3)
+    lr = 1e-3
+
+    W, V, b1, b2 = W0.copy(), V0.copy(), b10.copy(), b20.copy()
+
+    def numpy_step():
+        nonlocal W, V, b1, b2
+        # The tutorial's ff_nn_2, derivative_v_v2, derivative_b2, derivative_w, derivative_b1.
+        H = 1 / (1 + np.exp(-(data.dot(W) + b1)))
+        A = H.dot(V) + b2
+        exp_a = np.exp(A)
+        Y = exp_a / exp_a.sum(axis=1, keepdims=True)
+        dV = H.T.dot(T - Y)
+        db2 = (T - Y).sum(axis=0)
+        dW = data.T.dot((T - Y).dot(V.T) * H * (1 - H))
+        db1 = ((T - Y).dot(V.T) * H * (1 - H)).sum(axis=0)
+        V += lr * dV
+        b2 += lr * db2
+        W += lr * dW
+        b1 += lr * db1
+
+    X, Tn = ag.constant(data, name="X"), ag.constant(T, name="T")
+    params = [ag.parameter(p, name=n) for p, n in ((W0, "W"), (V0, "V"), (b10, "b1"), (b20, "b2"))]
+    pW, pV, pb1, pb2 = params
+
+    def autograph_step():
+        H = ag.sigmoid(X @ pW + pb1)
+        loss = -(Tn * ag.log_softmax(H @ pV + pb2)).sum()
+        for p in params:
+            p.grad = None
+        loss.backward()
+        for p in params:
+            p.value -= lr * p.grad
+
+    contenders = {"hand-written numpy (tutorial)": numpy_step, "autograph": autograph_step}
+    contenders.update(_optional_tutorial_peers(data, T, W0, V0, b10, b20, lr))
+    return compare("1. tutorial step: 300 x 2 -> 3 sigmoid -> 3 softmax, summed cross-entropy",
+                   contenders, number=200 if quick else 1000, repeat=5 if quick else 9)
+
+
+def _optional_tutorial_peers(data, T, W0, V0, b10, b20, lr) -> dict:
+    peers = {}
+    try:
+        import torch
+        torch.set_num_threads(1)
+        Xt, Tt = torch.tensor(data), torch.tensor(T)
+        tp = [torch.tensor(p.copy(), requires_grad=True) for p in (W0, V0, b10, b20)]
+
+        def torch_step():
+            H = torch.sigmoid(Xt @ tp[0] + tp[2])
+            loss = -(Tt * torch.log_softmax(H @ tp[1] + tp[3], dim=1)).sum()
+            for p in tp:
+                p.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for p in tp:
+                    p -= lr * p.grad
+
+        peers["PyTorch eager (1 thread)"] = torch_step
+    except ImportError:
+        pass
+    return peers
+
+
+# --- 2. the chain ---------------------------------------------------------------------------
+def chain(quick: bool, length: int = 1000):
+    x0 = np.random.default_rng(0).standard_normal(8)
+
+    def autograph_chain():
+        x = ag.parameter(x0)
+        y = x
+        for i in range(length // 3):
+            y = y * 1.0001
+            y = ag.sigmoid(y) if i % 2 else ag.tanh(y)
+            y = y + 0.1
+        y.sum().backward()
+
+    ops = (length // 3) * 3 + 1
+    t = best_time(autograph_chain, number=3 if quick else 10, repeat=5 if quick else 9)
+    print(f"\n2. chain of {ops} elementwise ops on 8 elements, forward + backward")
+    print(f"  autograph                          {t / ops * 1e6:10.2f} us per op")
+    return t / ops
+
+
+# --- 3. the MLP -----------------------------------------------------------------------------
+def mlp_step(dtype, quick: bool):
+    rng = np.random.default_rng(0)
+    sizes = [784, 512, 512, 10]
+    batch = 256
+    X = rng.standard_normal((batch, sizes[0])).astype(dtype)
+    labels = rng.integers(0, 10, batch)
+    T = np.eye(10, dtype=dtype)[labels]
+    init = [(rng.standard_normal((m, n)) * np.sqrt(2 / m)).astype(dtype) for m, n in
+            zip(sizes[:-1], sizes[1:])]
+    biases = [np.zeros(n, dtype=dtype) for n in sizes[1:]]
+    lr = dtype(1e-3)
+
+    Ws = [w.copy() for w in init]
+    bs = [b.copy() for b in biases]
+
+    def numpy_step():
+        z1 = X @ Ws[0] + bs[0]
+        h1 = np.maximum(z1, 0)
+        z2 = h1 @ Ws[1] + bs[1]
+        h2 = np.maximum(z2, 0)
+        z3 = h2 @ Ws[2] + bs[2]
+        z3 = z3 - z3.max(axis=1, keepdims=True)
+        log_p = z3 - np.log(np.exp(z3).sum(axis=1, keepdims=True))
+        d3 = np.exp(log_p) - T                      # d loss / d z3 for summed cross-entropy
+        dW3, db3 = h2.T @ d3, d3.sum(axis=0)
+        d2 = d3 @ Ws[2].T
+        d2 *= z2 > 0
+        dW2, db2 = h1.T @ d2, d2.sum(axis=0)
+        d1 = d2 @ Ws[1].T
+        d1 *= z1 > 0
+        dW1, db1 = X.T @ d1, d1.sum(axis=0)
+        for p, g in zip(Ws + bs, (dW1, dW2, dW3, db1, db2, db3)):
+            p -= lr * g
+
+    Xn, Tn = ag.constant(X, name="X"), ag.constant(T, name="T")
+    pW = [ag.parameter(w, name=f"W{i + 1}") for i, w in enumerate(init)]
+    pb = [ag.parameter(b, name=f"b{i + 1}") for i, b in enumerate(biases)]
+    params = pW + pb
+
+    def autograph_step():
+        h = Xn
+        for i in range(2):
+            h = ag.relu(h @ pW[i] + pb[i])
+        loss = -(Tn * ag.log_softmax(h @ pW[2] + pb[2])).sum()
+        for p in params:
+            p.grad = None
+        loss.backward()
+        for p in params:
+            p.value -= lr * p.grad
+
+    name = np.dtype(dtype).name
+    times = compare(f"3. MLP 784-512-512-10 ReLU, batch 256, {name}: time per step",
+                    {"hand-written numpy": numpy_step, "autograph": autograph_step},
+                    number=3 if quick else 10, repeat=3 if quick else 7)
+    peaks = {}
+    for label, fn in (("hand-written numpy", numpy_step), ("autograph", autograph_step)):
+        fn()
+        gc.collect()
+        tracemalloc.start()
+        fn()
+        peaks[label] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    base = peaks["hand-written numpy"]
+    for label, peak in peaks.items():
+        print(f"  peak memory {label:<22} {peak / 2**20:8.2f} MiB   {peak / base:5.2f}x")
+    return times, peaks
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--only", choices=["tutorial", "chain", "mlp"], help="one benchmark")
+    args = parser.parse_args(argv)
+    print(f"numpy {np.__version__}, python {sys.version.split()[0]}")
+    if args.only in (None, "tutorial"):
+        tutorial_step(args.quick)
+    if args.only in (None, "chain"):
+        chain(args.quick)
+    if args.only in (None, "mlp"):
+        mlp_step(np.float64, args.quick)
+        mlp_step(np.float32, args.quick)
+
+
+if __name__ == "__main__":
+    main()
