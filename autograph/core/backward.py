@@ -33,14 +33,12 @@ def unbroadcast(g, shape):
     return g
 
 
-def _count_consumers(root: Node, stop_at) -> dict:
+def _count_consumers(root: Node) -> dict:
     """For each node that needs a gradient, how many edges from its consumers lead to it."""
     counts = {}
     stack = [root]
     while stack:
         node = stack.pop()
-        if node in stop_at:
-            continue
         for parent in node.parents:
             if isinstance(parent, Node) and parent.requires_grad:
                 seen = counts.get(parent)
@@ -52,18 +50,20 @@ def _count_consumers(root: Node, stop_at) -> dict:
     return counts
 
 
-def propagate(root: Node, seed, create_graph: bool = False, stop_at=frozenset()):
+def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
     """Yield (node, gradient of root with respect to node) for every leaf, and every node in
-    `stop_at`, that the root depends on through nodes requiring gradients."""
-    counts = _count_consumers(root, stop_at)
+    `wanted`, that the root depends on through nodes requiring gradients."""
+    counts = _count_consumers(root)
     partial = {}              # gradients of nodes still waiting for some of their consumers
     ready = [(root, seed)]    # nodes whose gradient is complete
     anomaly = modes.anomaly
     while ready:
         node, g = ready.pop()
-        if node.op is None or (stop_at and node in stop_at):
+        if node.op is None:
             yield node, g
             continue
+        if wanted and node in wanted:
+            yield node, g
         rules = node.op.vjps
         params = node.params
         if create_graph:
@@ -74,8 +74,11 @@ def propagate(root: Node, seed, create_graph: bool = False, stop_at=frozenset())
             if not (isinstance(parent, Node) and parent.requires_grad):
                 continue
             contribution = rules[i](g, ans, *inputs, **params)
-            if contribution.shape != parent.value.shape:
-                contribution = unbroadcast(contribution, parent.value.shape)
+            value = parent.value
+            if contribution.shape != value.shape:
+                contribution = unbroadcast(contribution, value.shape)
+            if not create_graph and contribution.dtype is not value.dtype:
+                contribution = contribution.astype(value.dtype)   # a gradient keeps its dtype
             if anomaly:
                 check_finite(contribution, f"{node.op.name}: gradient for {parent.label} "
                              f"{parent.shape}", node.parents)
@@ -134,7 +137,7 @@ def gradients(root: Node, wrt, seed=None, create_graph: bool = False) -> list:
     seed = _check_root(root, seed)
     if create_graph and not isinstance(seed, Node):
         seed = Node(seed)
-    found = dict(propagate(root, seed, create_graph, stop_at=frozenset(wrt)))
+    found = dict(propagate(root, seed, create_graph, wanted=frozenset(wrt)))
     result = []
     for node in wrt:
         g = found.get(node)
