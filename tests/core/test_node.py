@@ -80,12 +80,27 @@ def test_float32_stays_float32_forward_and_backward(f):
 
 
 @pytest.mark.parametrize("f", [ag.sigmoid, ag.tanh, ag.exp, ag.softplus, lambda x: x ** 3,
-                               lambda x: 1.0 / x, lambda x: ag.log(x) * ag.sqrt(x)],
+                                lambda x: 1.0 / x, lambda x: ag.log(x) * ag.sqrt(x),
+                               lambda x: 2.0 ** x],
                          ids=["sigmoid", "tanh", "exp", "softplus", "cube", "reciprocal",
-                              "log*sqrt"])
+                              "log*sqrt", "rpower"])
 def test_float32_stays_float32_in_second_derivatives(f):
     second = ag.grad(ag.grad(lambda x: f(x).sum()))(np.float32(0.7))
     assert np.asarray(second).dtype == np.float32
+    hessian = ag.hessian(lambda x: f(x).sum())(np.float32([0.7, 1.3]))
+    assert hessian.dtype == np.float32
+
+
+@pytest.mark.parametrize("leaf_dtype,other_dtype", [(np.float32, np.float64),
+                                                    (np.float64, np.float32)])
+@pytest.mark.parametrize("f", [lambda x, c: x + c, lambda x, c: x * c, lambda x, c: c / x,
+                               lambda x, c: (x @ c[:, None]) * c],
+                         ids=["add", "multiply", "divide", "matmul"])
+def test_a_gradient_has_its_leafs_dtype_in_mixed_precision(f, leaf_dtype, other_dtype):
+    x = ag.parameter(np.array([0.5, 2.0], dtype=leaf_dtype))
+    c = np.array([1.5, -1.0], dtype=other_dtype)
+    f(x, c).sum().backward()
+    assert x.grad.dtype == leaf_dtype
 
 
 # --- the value ------------------------------------------------------------------------------
