@@ -11,12 +11,22 @@ def _demo(args) -> int:
     return 0 if run() else 1
 
 
+def _verify(args) -> int:
+    from autograph.verify.tutorial import run
+    return 0 if run(steps=args.steps) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograph", description="Reverse-mode automatic differentiation on numpy.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser("demo", help="the tutorial's network: cost, gradients, checks")
     demo.set_defaults(run=_demo)
+    verify = commands.add_parser(
+        "verify", help="the tutorial's hand-derived gradients against reverse mode")
+    verify.add_argument("--steps", type=int, default=100,
+                        help="epoch of the tutorial's training loop to check (default 100)")
+    verify.set_defaults(run=_verify)
     return parser
 
 
