@@ -11,11 +11,17 @@ import numpy as np
 
 from autograph.core.modes import modes
 from autograph.core.node import Node, ShapeError, check_finite
-from autograph.ops import sum
+from autograph.ops.kernels import sum_along
 
 
 class GraphError(RuntimeError):
     """backward was asked for something the graph cannot give."""
+
+
+def _sum(g, axis, keepdims=False):
+    if isinstance(g, Node):
+        return g.sum(axis=axis, keepdims=keepdims)
+    return sum_along(g, axis=axis, keepdims=keepdims)
 
 
 def unbroadcast(g, shape):
@@ -26,10 +32,10 @@ def unbroadcast(g, shape):
     """
     extra = g.ndim - len(shape)
     if extra:
-        g = sum(g, axis=0 if extra == 1 else tuple(range(extra)))
+        g = _sum(g, axis=0 if extra == 1 else tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if stretched:
-        g = sum(g, axis=stretched[0] if len(stretched) == 1 else stretched, keepdims=True)
+        g = _sum(g, axis=stretched[0] if len(stretched) == 1 else stretched, keepdims=True)
     return g
 
 

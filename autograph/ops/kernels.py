@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
+
+
+@lru_cache(maxsize=64)
+def _ones(n: int, dtype) -> np.ndarray:
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def sum_along(x, axis=None, keepdims=False):
@@ -16,11 +25,19 @@ def sum_along(x, axis=None, keepdims=False):
     array([[ 3.],
            [12.]])
     """
-    x = np.asarray(x)
-    if x.ndim != 2 or x.dtype.kind != "f" or not isinstance(axis, (int, np.integer)):
+    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.dtype.kind != "f" \
+            or not isinstance(axis, (int, np.integer)):
         return np.sum(x, axis=axis, keepdims=keepdims)
     if axis % 2 == 1:
-        total = x @ np.ones(x.shape[1], dtype=x.dtype)
+        total = x @ _ones(x.shape[1], x.dtype)
         return total[:, None] if keepdims else total
-    total = np.ones(x.shape[0], dtype=x.dtype) @ x
+    total = _ones(x.shape[0], x.dtype) @ x
     return total[None, :] if keepdims else total
+
+
+def broadcast(x, shape) -> np.ndarray:
+    """`x` repeated to `shape` as a new array: `numpy.broadcast_to` makes a view, but its
+    Python-level checks cost several times more than filling a small array."""
+    out = np.empty(shape, dtype=np.result_type(x))
+    out[...] = x
+    return out

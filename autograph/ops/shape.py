@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograph.core.node import Node, Primitive
+from autograph.ops.kernels import broadcast
 
 
 def _invert(axes, ndim):
@@ -25,7 +26,7 @@ _swapaxes = Primitive("swapaxes", lambda x, axis1, axis2: np.swapaxes(x, axis1, 
                       lambda g, ans, x, axis1, axis2: swapaxes(g, axis1, axis2))
 
 # The engine sums a gradient back to its operand's shape, so broadcasting needs no rule of its own.
-_broadcast_to = Primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+_broadcast_to = Primitive("broadcast_to", broadcast,
                           lambda g, ans, x, shape: g,
                           explain=lambda x, shape: f"cannot broadcast {np.shape(x)} to {shape}")
 
