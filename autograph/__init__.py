@@ -17,6 +17,7 @@ from autograph.ops import (absolute, add, broadcast_to, concatenate, divide, exp
                            maximum, mean, minimum, multiply, negative, power, relu, reshape,
                            sigmoid, softmax, softplus, sqrt, stack, subtract, sum, swapaxes,
                            take, tanh, transpose, value_of, where)
+from autograph.verify import assert_gradients_match, check_gradients
 
 
 def tensor(value, requires_grad: bool = False, name: str | None = None, dtype=None) -> Node:
