@@ -106,15 +106,17 @@ def _check_root(root: Node, seed):
         raise GraphError(f"backward: nothing in the graph of {root.label} {root.shape} requires "
                          "a gradient (create parameters with requires_grad=True)")
     if seed is None:
-        if np.size(root.value) != 1:
+        value = root.value
+        if value.size != 1:
             raise GraphError(f"backward: {root.label} has shape {root.shape}, not a scalar; "
                              "reduce it (e.g. .sum()) or pass seed=, the gradient with respect "
                              "to it")
-        return np.ones_like(root.value)
-    seed_value = seed.value if isinstance(seed, Node) else np.asarray(seed, dtype=root.dtype)
-    if np.shape(seed_value) != root.shape:
-        raise ShapeError(f"backward: seed has shape {np.shape(seed_value)} but "
-                                 f"{root.label} has shape {root.shape}")
+        return np.ones(value.shape, dtype=value.dtype)
+    if not isinstance(seed, Node):
+        seed = np.asarray(seed, dtype=root.dtype)
+    if seed.shape != root.shape:
+        raise ShapeError(f"backward: seed has shape {seed.shape} but {root.label} has shape "
+                         f"{root.shape}")
     return seed
 
 

@@ -6,6 +6,8 @@ recomputing from the input (sigmoid, tanh, softmax, log_softmax).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from autograph.core.node import Primitive
@@ -58,7 +60,7 @@ def _exp_shifted(x, axis):
     largest entry that its exponentials underflow; then each row gets its own shift.
     """
     shift = x.max()
-    if np.isfinite(shift):
+    if math.isfinite(shift):
         shifted = x - shift
         e = np.exp(shifted)
         total = sum_along(e, axis=axis, keepdims=True)
