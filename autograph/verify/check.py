@@ -6,8 +6,8 @@
 >>> report = check_gradients(loss, [w], {"w": -2 * w.value})
 >>> report.ok, report.exit_code
 (False, 1)
->>> print(report["w"].diagnosis)
-hand-derived = autodiff with the sign flipped (the gradient of the negated objective, e.g. of the log-likelihood instead of the loss: ascent instead of descent)
+>>> report["w"].diagnosis.split(" (")[0]
+'hand-derived = autodiff with the sign flipped'
 """
 
 from __future__ import annotations
@@ -106,7 +106,9 @@ class GradientReport:
 
     def diagram(self, output, **options):
         """The network of `output` with the disagreeing weights highlighted, drawn by
-        `autograph.diagrams.network_diagram`; returns its Diagram (`.source`, `.render`)."""
+        `autograph.diagrams.network_diagram`; returns its Diagram (`.source`, `.render`).
+
+        `output`'s parameters must carry the names used in this report."""
         try:
             from autograph.diagrams import network_diagram
         except ImportError as error:
@@ -229,7 +231,9 @@ def _compare(name, hand, auto, diagnoser, rtol, atol, worst) -> ParameterCheck:
     scale = np.maximum(np.abs(h), np.abs(a))
     relative = np.divide(error, scale, out=np.zeros_like(error), where=scale > 0)
     mask = ~(error <= tolerance.bound(a))       # NaN in the hand-derived array disagrees
-    order = np.argsort(np.where(mask, np.nan_to_num(error, nan=np.inf), -1), axis=None)[::-1]
+    # Disagreeing entries, largest error first; a NaN counts as the largest.
+    ranked = np.where(mask, np.nan_to_num(error, nan=np.inf), -1.0)
+    order = np.argsort(ranked, axis=None)[::-1]
     worst_entries = [Entry(tuple(int(i) for i in np.unravel_index(j, a.shape)),
                            float(h.flat[j]), float(a.flat[j]))
                      for j in order[:worst] if mask.flat[j]]

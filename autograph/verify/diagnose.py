@@ -119,7 +119,9 @@ class Diagnoser:
         self.auto = auto
         self.history = list(history)
         self._unreduced = None
-        self._replays = None
+        self._plans = None
+        self._replays = []
+        self.truncated = False
         # Leading lengths of the data (inputs not differentiated): the likely N of a 1/N.
         self.samples = {int(np.shape(p)[0]) for n in self.order for p in n.parents
                         if np.ndim(p) >= 1 and not getattr(p, "requires_grad", False)}
@@ -144,9 +146,13 @@ class Diagnoser:
             return (f"wrong shape: the hand-derived gradient is {hand.shape} but {name} is "
                     f"{auto.shape}, and it is no transpose, reshape or other sum of the "
                     "per-sample gradients")
+        tried = ""
+        if self.history:
+            tried = ", nor the gradient at the given earlier values"
+            if self.truncated:
+                tried += f" (only the first {MAX_REPLAYS} replays were tried)"
         return ("the entries disagree with no known pattern (not a sign flip, a constant "
-                "factor, a transpose, a sum over other axes"
-                + (", nor the gradient at the given earlier values)" if self.history else ")"))
+                f"factor, a transpose, a sum over other axes{tried})")
 
     def _predictions(self, name, shape, auto):
         """(description or None for the gradient itself, predicted array) in order of
@@ -188,11 +194,17 @@ class Diagnoser:
             yield what, grads.get(node, np.zeros_like(node.value))
 
     def _replayed(self):
-        """Replays against the history, made lazily and cached for the other parameters."""
-        if self._replays is not None:
-            yield from self._replays
-            return
-        self._replays = []
+        """(description, gradients) of each replay against the history, made lazily and kept
+        for the other parameters."""
+        if self._plans is None:
+            self._plans = self._plan()
+        for i, (what, reads) in enumerate(self._plans):
+            if i == len(self._replays):
+                self._replays.append((what, reverse(self.order, reads)[0]))
+            yield self._replays[i]
+
+    def _plan(self) -> list:
+        """(description, values the backward pass reads) for each hypothesis, simplest first."""
         leaves = [(label, {self.nodes[n]: np.asarray(v) for n, v in snap.items()})
                   for label, snap in self.history]
         states = [(label, snap, evaluate(self.order, snap)) for label, snap in leaves]
@@ -208,10 +220,8 @@ class Diagnoser:
                    {**snap, node: values[node]})
                   for label, _, values in states for act, node in acts
                   for other, snap, _ in states if other != label]
-        for what, reads in plans[:MAX_REPLAYS]:
-            replay = (what, reverse(self.order, reads)[0])
-            self._replays.append(replay)
-            yield replay
+        self.truncated = len(plans) > MAX_REPLAYS
+        return plans[:MAX_REPLAYS]
 
 
 def _reduced_axes(full: tuple, shape: tuple) -> tuple:

@@ -156,3 +156,20 @@ def test_report_diagram_highlights_the_disagreeing_weights():
             report.diagram(output)
     else:
         assert "digraph" in report.diagram(output).source
+
+
+def test_report_diagram_passes_the_disagreeing_entries_as_highlight(monkeypatch):
+    import sys
+    import types
+    calls = []
+    fake = types.ModuleType("autograph.diagrams")
+    fake.network_diagram = lambda output, **options: calls.append((output, options)) or "drawn"
+    monkeypatch.setitem(sys.modules, "autograph.diagrams", fake)
+    hand = by_hand(W0, B0)
+    hand["W"][0, 1] += 1.0
+    report = check_gradients(squared_error, {"W": W0, "b": B0}, hand)
+    assert report.diagram("the output", title="t") == "drawn"
+    (output, options), = calls
+    assert output == "the output" and options["title"] == "t"
+    assert list(options["highlight"]) == ["W"]
+    assert np.argwhere(options["highlight"]["W"]).tolist() == [[0, 1]]

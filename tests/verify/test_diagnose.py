@@ -143,6 +143,18 @@ def test_stale_activations_are_recognised_from_history():
                                           "(stale activations), everything else current")
 
 
+def test_each_parameter_sees_every_replay():
+    # b1 matches the first replay, V a later one: the replays cached while b1 was diagnosed
+    # must not stop V's search early
+    earlier = {k: v + 0.05 * rng.standard_normal(v.shape) for k, v in P.items()}
+    stale_H, _ = forward(**earlier)
+    hand = {"b1": by_hand(earlier)["b1"], "V": by_hand(P, H=stale_H)["V"]}
+    report = check_gradients(loss, P, hand, history={"before": earlier})
+    assert [c.name for c in report.checks] == ["b1", "V"]
+    assert "stale parameters" in report["b1"].diagnosis
+    assert "computed with H as at before (stale activations)" in report["V"].diagnosis
+
+
 def test_a_near_miss_is_not_claimed():
     # 2 x the gradient up to a relative error of 1e-4: beyond float64 tolerance, so no claim
     hand = 2 * by_hand(P)["W"] * (1 + 1e-4 * rng.standard_normal((2, 4)))
@@ -179,3 +191,12 @@ def test_replay_without_substitutions_is_the_engine_gradient():
     for node, expected in zip(nodes.values(), ag.gradients(root, list(nodes.values()))):
         np.testing.assert_allclose(grads[node], expected, rtol=1e-12)
     assert [u.shape for u in unreduced[nodes["b1"]]] == [(N, 4)]
+
+
+def test_a_capped_search_says_so(monkeypatch):
+    from autograph.verify import diagnose
+    monkeypatch.setattr(diagnose, "MAX_REPLAYS", 1)
+    earlier = {k: v + 0.05 * rng.standard_normal(v.shape) for k, v in P.items()}
+    stale_H, _ = forward(**earlier)
+    words = diagnosis({"V": by_hand(P, H=stale_H)["V"]}, history=[earlier])
+    assert "no known pattern" in words and "only the first 1 replays were tried" in words

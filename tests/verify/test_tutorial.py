@@ -22,9 +22,8 @@ def find(examples, start):
 
 
 def test_transcriptions_reproduce_the_printed_numbers():
-    # the seed prints these for derivative_v and derivative_w; b1 (1, 3) and b2 (1, 3) were drawn
-    # in In [24] right after W and V with the global seed 1234 still running: we use the same
-    # parameters as the training section instead, which reproduces its printed cost.
+    # the numbers the seed prints for derivative_v (In [25]) and derivative_w (In [27]), and
+    # the first cost of its training loop (In [30]), all at the training section's parameters
     data, classes = three_clusters()
     T = one_hot(classes)
     p = tutorial_parameters()
