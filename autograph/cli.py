@@ -13,7 +13,7 @@ def _demo(args) -> int:
 
 def _verify(args) -> int:
     from autograph.verify.tutorial import run
-    return 0 if run(steps=args.steps) else 1
+    return 0 if run(steps=args.steps, diagrams=args.diagrams, format=args.format) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="the tutorial's hand-derived gradients against reverse mode")
     verify.add_argument("--steps", type=int, default=100,
                         help="epoch of the tutorial's training loop to check (default 100)")
+    verify.add_argument("--diagrams", metavar="DIR",
+                        help="draw each network with its disagreeing weights in red into DIR")
+    verify.add_argument("--format", choices=("dot", "svg", "png"), default="dot",
+                        help="file format of --diagrams (svg and png need Graphviz)")
     verify.set_defaults(run=_verify)
     return parser
 

@@ -17,7 +17,10 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -37,6 +40,7 @@ class WorkedExample:
     note: str
     expected: dict
     report: GradientReport
+    network: Callable | None = field(default=None, repr=False)   # builds the network output
 
     @property
     def as_expected(self) -> bool:
@@ -47,6 +51,10 @@ class WorkedExample:
         verdict = "as expected" if self.as_expected else "NOT AS EXPECTED"
         return (f"== {self.title}\n   {self.note}\n   the formula is: {claims}; check: "
                 f"{verdict}\n{self.report}")
+
+    def diagram(self):
+        """The network, its disagreeing weights highlighted (needs autograph.diagrams)."""
+        return self.report.diagram(self.network(), title=self.title)
 
 
 # --- the tutorial's 2-layer network, transcribed (section 1.3.3 and In [25]-[30]) --------------
@@ -113,7 +121,8 @@ def two_layer_examples(steps: int = 100) -> list:
 
     def example(title, note, expected, hand, objective=J, at=p, **options):
         report = check_gradients(objective, at, hand, title=title, **options)
-        examples.append(WorkedExample(title, note, expected, report))
+        examples.append(WorkedExample(title, note, expected, report,
+                                      lambda: two_layer_network(data, at)))
 
     example("derivative_v, loop version (In [25])",
             "dJ/dv_kj = sum_n (t_k - y_k) h_j, eq. (18), summed in three nested loops",
@@ -163,6 +172,13 @@ def two_layer_examples(steps: int = 100) -> list:
             {"V": steps == 0, "b2": True, "W": False, "b1": False}, hand, at=at,
             history=history)
     return examples
+
+
+def two_layer_network(X, params: dict):
+    """softmax(sigmoid(X W + b1) V + b2) over parameters named W, V, b1, b2: for drawing."""
+    p = {name: ag.parameter(value, name=name) for name, value in params.items()}
+    H = ag.sigmoid(ag.constant(X, name="X") @ p["W"] + p["b1"])
+    return ag.softmax(H @ p["V"] + p["b2"])
 
 
 def _chain_eq_12_to_14(T, Y, Z, printed: bool):
@@ -222,6 +238,15 @@ def deep_log_likelihood(X, T, activation: str):
     return J
 
 
+def deep_network(X, params: dict, activation: str):
+    """The 4-layer network's softmax output over parameters named W0..W3: for drawing."""
+    f = {"sigmoid": ag.sigmoid, "relu": ag.relu}[activation]
+    h = ag.constant(X, name="X")
+    for i in range(3):
+        h = f(h @ ag.parameter(params[f"W{i}"], name=f"W{i}"))
+    return ag.softmax(h @ ag.parameter(params["W3"], name="W3"))
+
+
 def _deep_forward(X, p, activation):
     """Hidden values h1..h3, their derivatives s1..s3 (h(1 - h) or 1(a > 0)), output Y."""
     hs, ss, h = [], [], X
@@ -271,27 +296,40 @@ def deep_examples() -> list:
     examples = []
     for activation, equations in (("sigmoid", "(29)-(32)"), ("relu", "(33)-(36)")):
         J = deep_log_likelihood(data, T, activation)
+
+        def network(activation=activation):
+            return deep_network(data, p, activation)
         report = check_gradients(J, p, deep_backprop(data, T, p, activation),
                                  title=f"4-layer {activation} network, recursive backprop")
         examples.append(WorkedExample(
             f"section 2.3, {activation} hidden units: the recursion written correctly",
             "delta_3 = (T - Y) W3^T * s3, delta_2 = delta_3 W2^T * s2, delta_1 = delta_2 W1^T "
-            "* s1", {"W3": True, "W2": True, "W1": True, "W0": True}, report))
+            "* s1", {"W3": True, "W2": True, "W1": True, "W0": True}, report, network))
         report = check_gradients(J, p, deep_as_printed(data, T, p, activation),
                                  title=f"4-layer {activation} network, eq. {equations} as printed")
         examples.append(WorkedExample(
             f"section 2.3, {activation} hidden units: eq. {equations} as printed",
             "w^3_lm should be w^3_ml in all three; w^2_lj should be w^2_lk in the last two "
             "(j is the index of the layer below); (29)/(33) are right",
-            {"W3": True, "W2": False, "W1": False, "W0": False}, report))
+            {"W3": True, "W2": False, "W1": False, "W0": False}, report, network))
     return examples
 
 
-def run(out=print, steps: int = 100) -> bool:
-    """Print every worked example; True when right formulas pass and wrong ones fail."""
+def run(out=print, steps: int = 100, diagrams=None, format: str = "dot") -> bool:
+    """Print every worked example; True when right formulas pass and wrong ones fail.
+
+    With `diagrams` (a folder), draw the network of each example that has disagreeing
+    gradients, those weights in red, as `format` ('dot', 'svg' or 'png').
+    """
     examples = two_layer_examples(steps) + deep_examples()
     for example in examples:
         out(str(example))
+        if diagrams is not None and not example.report.ok:
+            name = re.sub(r"[^a-z0-9]+", "-", example.title.lower()).strip("-")[:60]
+            try:
+                out(f"   drawn: {example.diagram().render(Path(diagrams) / name, format)}")
+            except (RuntimeError, OSError) as error:   # no autograph.diagrams, no Graphviz
+                out(f"   not drawn: {error}")
         out("")
     surprises = [e.title for e in examples if not e.as_expected]
     out(f"{len(examples)} worked examples: " + ("right formulas pass and wrong ones are caught"

@@ -123,3 +123,34 @@ def test_cli_verify_fails_when_a_right_formula_breaks(monkeypatch, capsys):
     monkeypatch.setattr(tutorial, "derivative_v", lambda H, Y, T: H.T.dot(T - Y) * 1.01)
     assert main(["verify", "--steps", "5"]) == 1
     assert "NOT AS EXPECTED: derivative_v, loop version" in capsys.readouterr().out
+
+
+def test_example_diagram_highlights_the_failed_entries(monkeypatch, examples):
+    import sys
+    import types
+    calls = []
+    fake = types.ModuleType("autograph.diagrams")
+    fake.network_diagram = lambda output, **options: calls.append((output, options))
+    monkeypatch.setitem(sys.modules, "autograph.diagrams", fake)
+    example = examples["section 2.3, relu hidden units: eq. (33)-(36) as printed"]
+    example.diagram()
+    (output, options), = calls
+    assert output.op.name == "softmax" and options["title"] == example.title
+    assert sorted(options["highlight"]) == ["W0", "W1", "W2"]          # W3, eq. (33), is right
+    assert (options["highlight"]["W2"] == example.report["W2"].mask).all()
+
+
+def test_cli_verify_draws_the_failed_networks(tmp_path, capsys):
+    pytest.importorskip("autograph.diagrams")
+    assert main(["verify", "--steps", "5", "--diagrams", str(tmp_path)]) == 0
+    drawn = sorted(tmp_path.glob("*.dot"))
+    assert len(drawn) == 8 == capsys.readouterr().out.count("   drawn: ")
+    assert all(path.read_text().startswith("digraph") for path in drawn)
+
+
+def test_cli_verify_without_diagrams_still_checks(tmp_path, monkeypatch, capsys):
+    import sys
+    monkeypatch.setitem(sys.modules, "autograph.diagrams", None)     # import fails
+    assert main(["verify", "--steps", "5", "--diagrams", str(tmp_path)]) == 0
+    assert "not drawn: report.diagram needs autograph.diagrams" in capsys.readouterr().out
+    assert not list(tmp_path.iterdir())
