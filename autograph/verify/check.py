@@ -118,8 +118,10 @@ class GradientReport:
         return network_diagram(output, highlight=highlight, **options)
 
 
-def check_gradients(loss, params, hand, *, rtol: float | None = None, atol: float | None = None,
-                    history=None, worst: int = 3, title: str | None = None) -> GradientReport:
+def check_gradients(loss: Node | Callable, params: Sequence[Node] | Mapping,
+                    hand: Mapping | Callable, *, rtol: float | None = None,
+                    atol: float | None = None, history: Sequence | Mapping | None = None,
+                    worst: int = 3, title: str | None = None) -> GradientReport:
     """Compare hand-derived gradients with the engine's reverse-mode gradients.
 
     - `loss`: a scalar Node built from named parameter Nodes, or a function called with the
@@ -156,7 +158,8 @@ def check_gradients(loss, params, hand, *, rtol: float | None = None, atol: floa
     return GradientReport(checks, title or GradientReport.title)
 
 
-def assert_gradients_match(loss, params, hand, **options) -> GradientReport:
+def assert_gradients_match(loss: Node | Callable, params: Sequence[Node] | Mapping,
+                           hand: Mapping | Callable, **options) -> GradientReport:
     """`check_gradients` for tests: raises AssertionError with the report as its message.
 
     >>> import autograph as ag
