@@ -60,6 +60,25 @@ def test_gradients_accumulate_across_backward_calls():
     np.testing.assert_array_equal(x.grad, [2.0, 4.0])
 
 
+def test_backward_twice_through_the_same_graph_accumulates():
+    x = ag.parameter([1.0, 2.0])
+    y = (ag.exp(x) * x).sum()
+    y.backward()
+    y.backward()                              # the graph is still whole after one pass
+    np.testing.assert_allclose(x.grad, 2 * np.exp([1.0, 2.0]) * (1 + np.array([1.0, 2.0])))
+
+
+def test_backward_with_create_graph_gives_a_differentiable_gradient():
+    x = ag.parameter([1.0, 2.0])
+    (x ** 3).sum().backward(create_graph=True)
+    first = x.grad
+    assert isinstance(first, ag.Node) and first.requires_grad
+    np.testing.assert_allclose(first.value, [3.0, 12.0])
+    x.zero_grad()
+    first.sum().backward()                    # d/dx sum(3 x^2) = 6 x
+    np.testing.assert_allclose(x.grad, [6.0, 12.0])
+
+
 def test_only_leaves_requiring_a_gradient_receive_one():
     x = ag.parameter([1.0, 2.0])
     c = ag.constant([3.0, 4.0])

@@ -1,5 +1,6 @@
-"""Properties over random shapes (hypothesis): broadcasting binary ops against finite
-differences, sums over any subset of axes, and unbroadcast as the adjoint of broadcasting."""
+"""Properties over random shapes (hypothesis): broadcasting binary ops, matmul and indexing
+against finite differences, sums over any subset of axes, and unbroadcast as the adjoint of
+broadcasting."""
 
 import numpy as np
 from hypothesis import given, settings
@@ -172,3 +173,38 @@ def test_unbroadcast_is_the_adjoint_of_broadcasting(shapes, seed):
     (b + ag.constant(np.zeros(target))).backward(seed=g)
     assert b.grad.shape == shape
     np.testing.assert_allclose(b.grad, summed, rtol=1e-12, atol=1e-12)
+
+
+@st.composite
+def matmul_operands(draw):
+    """Two operands of matmul: vectors, matrices or stacks with broadcast batch axes."""
+    n, k, m = (draw(st.integers(1, 3)) for _ in range(3))
+    batch = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=2))
+    a_shape = (k,) if draw(st.booleans()) else batch.input_shapes[0] + (n, k)
+    b_shape = (k,) if draw(st.booleans()) else batch.input_shapes[1] + (k, m)
+    return draw(arrays(a_shape, finite)), draw(arrays(b_shape, finite))
+
+
+@modest
+@given(matmul_operands())
+def test_matmul_over_random_shapes(operands):
+    assert_gradients_close(lambda a, b: a @ b, *operands)
+
+
+@st.composite
+def array_and_index(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    if draw(st.booleans()):
+        index = draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
+    else:
+        index = draw(hnp.integer_array_indices(shape, result_shape=hnp.array_shapes(
+            min_dims=1, max_dims=2, max_side=4)))
+    return draw(arrays(shape, finite)), index
+
+
+@modest
+@given(array_and_index())
+def test_indexing_over_random_indices(case):
+    """Basic indices (views: each entry at most once) and integer arrays (repeats add up)."""
+    x, index = case
+    assert_gradients_close(lambda v: v[index], x)
