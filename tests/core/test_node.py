@@ -248,3 +248,24 @@ def test_a_comparison_is_usable_as_a_mask_and_carries_no_gradient():
     y = ag.where(x > 0, x, 0.0)
     (y * 3.0).sum().backward()
     np.testing.assert_array_equal(x.grad, [0.0, 3.0, 0.0, 3.0])
+
+
+def test_conversions_and_iteration():
+    x = ag.parameter([1.5, -2.0, 4.0], name="x")
+    assert len(x) == 3
+    np.testing.assert_array_equal(np.asarray(x), [1.5, -2.0, 4.0])
+    assert float(x[0]) == 1.5 and x[2].item() == 4.0
+    parts = list(x)
+    assert all(isinstance(p, ag.Node) and p.op.name == "getitem" for p in parts)
+    total = parts[0] * 2.0 + parts[1] * parts[1] + parts[2]
+    total.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, -4.0, 1.0])
+
+
+def test_detach_cuts_the_graph():
+    x = ag.parameter([1.0, 2.0], name="x")
+    y = (x * x).detach()
+    assert y.is_leaf and not y.requires_grad and y.name is None
+    np.testing.assert_array_equal(y.value, [1.0, 4.0])
+    ((x * y).sum()).backward()                # y is a constant: d/dx (x * y) = y
+    np.testing.assert_array_equal(x.grad, [1.0, 4.0])
