@@ -110,7 +110,7 @@ def test_leaf_grads_are_separate_writable_arrays(graph):
     graph(W, V).backward()
     for leaf in (W, V):
         assert isinstance(leaf.grad, np.ndarray)
-        assert leaf.grad.flags.writeable
+        assert leaf.grad.flags.writeable and leaf.grad.flags.owndata
         assert not np.shares_memory(leaf.grad, leaf.value)
     assert not np.shares_memory(W.grad, V.grad)
     before = V.grad.copy()
