@@ -150,7 +150,8 @@ def test_an_op_on_constants_only_does_not_require_a_gradient():
 
 def test_repr_is_readable():
     assert repr(ag.Node([1.0, 2.0])) == "Node([1., 2.])"
-    assert repr(ag.parameter([1.0, 2.0], name="w")) == "Node([1., 2.], name='w', requires_grad=True)"
+    assert repr(ag.parameter([1.0, 2.0], name="w")) == \
+        "Node([1., 2.], name='w', requires_grad=True)"
     y = ag.parameter([1.0, 2.0]) * 2.0
     assert repr(y) == "Node([2., 4.], op=multiply)"
     big = repr(ag.Node(np.zeros((100, 100))))

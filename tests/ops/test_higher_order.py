@@ -70,7 +70,7 @@ def test_backward_through_a_gradient(op, domain):
     assert_gradients_close(first_derivative, domain(5), rtol=1e-5, atol=1e-7)
 
 
-# --- the other primitives: the gradient of their gradient ------------------------------------------
+# --- the other primitives: the gradient of their gradient ---------------------------------
 
 M = rng.standard_normal((4, 3))
 
