@@ -18,6 +18,8 @@ from autograph.ops import (absolute, add, broadcast_to, concatenate, divide, exp
                            sigmoid, softmax, softplus, sqrt, stack, subtract, sum, swapaxes,
                            take, tanh, transpose, value_of, where)
 from autograph.verify import assert_gradients_match, check_gradients
+from autograph import nn
+from autograph.nn import MLP, Adam, GradientDescent, Linear, Momentum, Nesterov, fit
 
 
 def tensor(value, requires_grad: bool = False, name: str | None = None, dtype=None) -> Node:

@@ -1,0 +1,266 @@
+"""Modules: a model called on a Node returns a Node, so the model *is* a graph expression.
+
+`MLP([2, 3, 3], hidden="sigmoid", output="softmax")` builds exactly the tutorial's
+`softmax(sigmoid(X @ W1 + b1) @ W2 + b2)`: a matmul, an add and an activation per layer, weights
+shaped (fan_in, fan_out), biases (fan_out,), each a parameter Node with a readable name (W1, b1,
+... or the names given), so diagrams and reports drawn from the graph can show them.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from autograph.core import Node
+from autograph.nn.activations import (activation_name, get_activation, leaky_relu, maxout,
+                                      radial_basis, relu)
+from autograph.nn.init import generator, get_scheme, normal
+from autograph.ops import add, matmul
+
+
+class Module:
+    """Base class of models and layers: subclasses set parameters and sub-modules as
+    attributes and define `forward(x)`.
+
+    Parameters are found by walking the attributes in the order they were set: a Node that
+    requires a gradient is a parameter; a Module, or a list or tuple of them, is searched.
+
+    >>> class Affine(Module):
+    ...     def __init__(self):
+    ...         self.W = ag.parameter(np.eye(2), name="W")
+    ...     def forward(self, x):
+    ...         return x @ self.W
+    >>> Affine().num_parameters()
+    4
+    """
+
+    def forward(self, x) -> Node:
+        raise NotImplementedError(f"{type(self).__name__} defines no forward(x)")
+
+    def __call__(self, x) -> Node:
+        return self.forward(x)
+
+    def _walk(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
+        for attribute, value in vars(self).items():
+            yield from _parameters_in(value, prefix + attribute)
+
+    def named_parameters(self) -> list[tuple[str, Node]]:
+        """(name, parameter) pairs in a stable order. The name is the Node's own name (W1, b1);
+        where that is missing or shared by two parameters, the attribute path (layers.0.weight).
+        A parameter reached twice (tied weights) is listed once."""
+        found, seen = [], set()
+        for path, node in self._walk():
+            if id(node) not in seen:
+                seen.add(id(node))
+                found.append((path, node))
+        names = [node.name or path for path, node in found]
+        repeated = {name for name in names if names.count(name) > 1}
+        return [(path if name in repeated else name, node)
+                for (path, node), name in zip(found, names)]
+
+    def parameters(self) -> list[Node]:
+        """The parameter Nodes, in the order of `named_parameters()`."""
+        return [node for _, node in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """How many numbers training adjusts: 21 for the tutorial's 2-3-3 network."""
+        return int(sum(node.size for node in self.parameters()))
+
+    def zero_grad(self) -> None:
+        """Forget accumulated gradients (`backward` adds to `.grad`)."""
+        for node in self.parameters():
+            node.grad = None
+
+
+def _parameters_in(value, path: str):
+    if isinstance(value, Node):
+        if value.requires_grad:
+            yield path, value
+    elif isinstance(value, Module):
+        yield from value._walk(path + ".")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _parameters_in(item, f"{path}.{i}")
+
+
+def _parameter(value, name: str, dtype) -> Node:
+    return Node(value, requires_grad=True, name=name, dtype=dtype)
+
+
+class Linear(Module):
+    """An affine layer `x @ W + b`: W is (fan_in, fan_out), b is (fan_out,).
+
+    >>> layer = Linear(2, 3, rng=0)
+    >>> layer(np.ones((5, 2))).shape, layer.num_parameters()
+    ((5, 3), 9)
+    """
+
+    def __init__(self, fan_in: int, fan_out: int, bias: bool = True, init="glorot", rng=None,
+                 names: Sequence[str] = ("W", "b"), dtype=None):
+        rng, scheme = generator(rng), get_scheme(init)
+        weight = scheme.weight((fan_in, fan_out), rng)
+        self._set(weight, scheme.bias((fan_out,), rng) if bias else None, names, dtype)
+
+    @classmethod
+    def from_arrays(cls, weight, bias=None, names: Sequence[str] = ("W", "b"),
+                    dtype=None) -> "Linear":
+        """A layer holding copies of given arrays, e.g. the tutorial's W and b1."""
+        layer = cls.__new__(cls)
+        layer._set(weight, bias, names, dtype)
+        return layer
+
+    def _set(self, weight, bias, names, dtype) -> None:
+        self.weight = _parameter(weight, names[0], dtype)
+        if self.weight.ndim != 2:
+            raise ValueError(f"Linear: weight {names[0]} must be (fan_in, fan_out), got shape "
+                             f"{self.weight.shape}")
+        self.bias = None if bias is None else _parameter(bias, names[1], dtype)
+        if self.bias is not None and self.bias.shape != self.weight.shape[1:]:
+            raise ValueError(f"Linear: bias {names[1]} {self.bias.shape} does not match weight "
+                             f"{names[0]} {self.weight.shape}: expected ({self.weight.shape[1]},)")
+
+    @property
+    def fan_in(self) -> int:
+        return self.weight.shape[0]
+
+    @property
+    def fan_out(self) -> int:
+        return self.weight.shape[1]
+
+    def forward(self, x) -> Node:
+        out = matmul(x, self.weight)
+        return out if self.bias is None else add(out, self.bias)
+
+    def __repr__(self) -> str:
+        bias = f" + {self.bias.name}" if self.bias is not None else ""
+        return f"Linear({self.fan_in} -> {self.fan_out}: x @ {self.weight.name}{bias})"
+
+
+def _he_friendly(activation) -> bool:
+    activation = getattr(activation, "func", activation)     # functools.partial(leaky_relu, ..)
+    return activation is relu or activation is leaky_relu
+
+
+class MLP(Module):
+    """A multilayer perceptron: `act_L(... act_1(x @ W1 + b1) ... @ WL + bL)`.
+
+    sizes    widths from input to output: [2, 3, 3] is 2 inputs, 3 hidden units, 3 outputs.
+    hidden   the hidden units' activation (a name or a function), or one per hidden layer, as
+             in the tutorial's `ff_nn_3_v2(..., hidden_layer1=ReLu, hidden_layer2=ReLu)`.
+    output   the output units: "linear" (logits or regression, the default), "softmax",
+             "sigmoid". The losses take logits, and recognise a softmax or sigmoid output.
+    init     "glorot", "he", "normal" or "uniform" (the tutorial's; see autograph.nn.init); by
+             default He for ReLU-family hidden layers, Glorot otherwise. All weights are drawn
+             first, then all biases, as the tutorial does.
+    rng      a seed, a numpy Generator, or `init.legacy(seed)` for the tutorial's arrays.
+    names    the parameters' names in `parameters()` order; W1, b1, W2, b2, ... by default.
+
+    >>> model = MLP([2, 3, 3], hidden="sigmoid", output="softmax", names=["W", "b1", "V", "b2"])
+    >>> model.num_parameters(), [name for name, _ in model.named_parameters()]
+    (21, ['W', 'b1', 'V', 'b2'])
+    """
+
+    def __init__(self, sizes: Sequence[int], hidden="relu", output="linear", init=None,
+                 rng=None, bias: bool = True, names: Sequence[str] | None = None, dtype=None):
+        sizes = [int(n) for n in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"MLP: sizes must be at least [inputs, outputs], all positive; "
+                             f"got {list(sizes)}")
+        depth = len(sizes) - 1
+        if isinstance(hidden, (list, tuple)):
+            if len(hidden) != depth - 1:
+                raise ValueError(f"MLP: {len(hidden)} hidden activations given for "
+                                 f"{depth - 1} hidden layers (sizes {sizes})")
+            hidden_units = [get_activation(h) for h in hidden]
+        else:
+            hidden_units = [get_activation(hidden)] * (depth - 1)
+        self.sizes = sizes
+        self.activations = hidden_units + [get_activation(output)]
+
+        per_layer = 2 if bias else 1
+        if names is None:
+            names = [f"{kind}{i}" for i in range(1, depth + 1) for kind in "Wb"[:per_layer]]
+        names = list(names)
+        if len(names) != per_layer * depth or len(set(names)) != len(names):
+            raise ValueError(f"MLP: names must be {per_layer * depth} distinct names in the "
+                             f"order W1, b1, W2, ... ; got {names}")
+
+        if init is None:
+            init = "he" if hidden_units and all(map(_he_friendly, hidden_units)) else "glorot"
+        rng, scheme = generator(rng), get_scheme(init)
+        shapes = list(zip(sizes[:-1], sizes[1:]))
+        weights = [scheme.weight(shape, rng) for shape in shapes]
+        biases = [scheme.bias((fan_out,), rng) if bias else None for _, fan_out in shapes]
+        bias_names = names[1::2] if bias else [None] * depth
+        self.layers = [Linear.from_arrays(W, b, (w_name, b_name), dtype)
+                       for W, b, w_name, b_name in zip(weights, biases, names[::per_layer],
+                                                        bias_names)]
+
+    def forward(self, x) -> Node:
+        return self.activations[-1](self.logits(x))
+
+    def logits(self, x) -> Node:
+        """The output before the output units: the logits that the losses take."""
+        *hidden, last = self.layers
+        for layer, activation in zip(hidden, self.activations):
+            x = activation(layer(x))
+        return last(x)
+
+    def __repr__(self) -> str:
+        widths = [str(self.sizes[0])] + [f"{n} {activation_name(a)}"
+                                         for n, a in zip(self.sizes[1:], self.activations)]
+        names = ", ".join(name for name, _ in self.named_parameters())
+        return f"MLP({' -> '.join(widths)}; {self.num_parameters()} parameters: {names})"
+
+
+class Maxout(Module):
+    """A maxout layer (Goodfellow et al. 2013): max over `pieces` affine maps of the input,
+    each with its own weights W[j] (fan_in, fan_out) and bias b[j] (fan_out,).
+
+    >>> Maxout(2, 3, pieces=2, rng=0).num_parameters()      # twice a Linear(2, 3)
+    18
+    """
+
+    def __init__(self, fan_in: int, fan_out: int, pieces: int = 2, init="glorot", rng=None,
+                 names: Sequence[str] = ("W", "b"), dtype=None):
+        rng, scheme = generator(rng), get_scheme(init)
+        self.weight = _parameter(scheme.weight((pieces, fan_in, fan_out), rng), names[0], dtype)
+        self.bias = _parameter(scheme.bias((pieces, fan_out), rng), names[1], dtype)
+
+    def forward(self, x) -> Node:
+        return maxout(x, self.weight, self.bias)
+
+
+class RadialBasis(Module):
+    """Gaussian radial basis units h_i = exp(-||W[:, i] - x||^2 / sigma^2) with centres W
+    (fan_in, fan_out), drawn standard normal; `sigma` is fixed.
+
+    >>> RadialBasis(2, 5, rng=0)(np.zeros((4, 2))).shape
+    (4, 5)
+    """
+
+    def __init__(self, fan_in: int, fan_out: int, sigma: float = 1.0, rng=None,
+                 name: str = "W", dtype=None):
+        self.centres = _parameter(normal((fan_in, fan_out), generator(rng)), name, dtype)
+        self.sigma = float(sigma)
+
+    def forward(self, x) -> Node:
+        return radial_basis(x, self.centres, self.sigma)
+
+
+class Sequential(Module):
+    """Steps applied in turn: modules or plain functions such as activations.
+
+    >>> model = Sequential(Maxout(2, 4, rng=0), Linear(4, 3, rng=1, names=("V", "c")))
+    >>> model(np.ones((5, 2))).shape
+    (5, 3)
+    """
+
+    def __init__(self, *steps: Module | Callable):
+        self.steps = list(steps)
+
+    def forward(self, x) -> Node:
+        for step in self.steps:
+            x = step(x)
+        return x

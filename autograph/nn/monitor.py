@@ -1,0 +1,112 @@
+"""The tutorial's advice, "monitor the fraction of dead units", in one call.
+
+`unit_report(model, X)` runs the model on a batch and reads its graph: every ReLU, sigmoid and
+tanh node is a layer of units. A ReLU unit is dead on the batch if it outputs 0 for every
+example (no gradient reaches its weights); a sigmoid or tanh unit is saturated if it is within
+`tol` of an asymptote for every example (its gradient is nearly 0). Any model that is a graph
+expression works, not only MLP.
+
+>>> print(unit_report(model, X))
+layer    activation  units  dead or saturated units  of all activations
+W1, b1   relu           64  dead 12.5%               41.0%
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from autograph.core import Node, enable_grad
+from autograph.ops import relu, sigmoid, tanh
+
+
+@dataclass
+class LayerUnits:
+    """One layer's units on one batch."""
+    layer: str                  # the parameters feeding the units, e.g. "W1, b1"
+    activation: str             # relu, sigmoid or tanh
+    units: int
+    condition: str              # "dead" (ReLU) or "saturated" (sigmoid, tanh)
+    fraction: float             # of units in that condition on every example of the batch
+    activation_fraction: float  # of (example, unit) activations in that condition
+
+
+class UnitReport(list):
+    """A list of LayerUnits, input side first; `str()` is a table."""
+
+    def __str__(self) -> str:
+        if not self:
+            return "no ReLU, sigmoid or tanh units in the graph"
+        width = max(5, *(len(r.layer) for r in self))
+        lines = [f"{'layer':<{width}}  activation  units  dead or saturated units  "
+                 "of all activations"]
+        for r in self:
+            lines.append(f"{r.layer:<{width}}  {r.activation:<10}  {r.units:>5}  "
+                         f"{r.condition + f' {r.fraction:.1%}':<23}  "
+                         f"{r.activation_fraction:.1%}")
+        return "\n".join(lines)
+
+
+def _in_condition(op, h: np.ndarray, tol: float) -> np.ndarray:
+    if op is relu:
+        return h <= 0
+    if op is sigmoid:
+        return (h < tol) | (h > 1.0 - tol)
+    return np.abs(h) > 1.0 - tol                 # tanh
+
+
+_WATCHED = {relu: "dead", sigmoid: "saturated", tanh: "saturated"}
+
+
+def _inputs_first(root: Node) -> list:
+    """The graph's nodes in topological order, inputs first (iterative, no recursion)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents if isinstance(p, Node))
+    return order
+
+
+def _feeding_parameters(node: Node) -> list:
+    """Names of the parameters between `node` and the previous layer of watched units."""
+    names, seen, stack = [], set(), list(node.parents)
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, Node) or item in seen or item.op in _WATCHED:
+            continue
+        seen.add(item)
+        if item.op is None and item.requires_grad:
+            names.append(item.label)
+        stack.extend(item.parents)
+    return names[::-1]                           # x @ W + b gives W, b
+
+
+def unit_report(model, X, tol: float = 0.01) -> UnitReport:
+    """Per layer of ReLU / sigmoid / tanh units of `model` on the batch `X`: the fraction of
+    dead or saturated units, and of all activations in that condition. Units lie along the last
+    axis; all other axes are examples."""
+    with enable_grad():                           # the graph is what is read
+        output = model(X)
+    report = UnitReport()
+    if not isinstance(output, Node):
+        return report
+    for node in _inputs_first(output):
+        condition = _WATCHED.get(node.op)
+        if condition is None:
+            continue
+        h = np.asarray(node.value)
+        h = h.reshape(-1, h.shape[-1]) if h.ndim else h.reshape(1, 1)
+        state = _in_condition(node.op, h, tol)
+        layer = ", ".join(_feeding_parameters(node)) or f"layer {len(report) + 1}"
+        report.append(LayerUnits(layer, node.op.name, h.shape[-1], condition,
+                                 float(state.all(axis=0).mean()), float(state.mean())))
+    return report
+
+
+__all__ = ["LayerUnits", "UnitReport", "unit_report"]

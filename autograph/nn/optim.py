@@ -1,0 +1,144 @@
+"""Optimizers: gradient descent, momentum, Nesterov momentum, Adam.
+
+`step()` updates each parameter's array in place (`p.value -= ...`), so arrays that users or
+other objects hold stay the parameters' own. Each optimizer keeps one scratch array per
+parameter, so a step allocates nothing. Parameters with no gradient (unused in the loss) are
+left alone.
+
+>>> optimizer = Adam(model.parameters(), lr=0.01)
+>>> optimizer.zero_grad(); loss(model(X), T).backward(); optimizer.step()
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograph.core import Node
+
+
+class Optimizer:
+    """Base class: holds the parameters, a learning rate, and per-parameter scratch arrays."""
+
+    def __init__(self, parameters, lr: float):
+        if hasattr(parameters, "parameters"):        # a Module
+            parameters = parameters.parameters()
+        self.parameters: list[Node] = list(parameters)
+        for p in self.parameters:
+            if not (isinstance(p, Node) and p.requires_grad):
+                raise TypeError(f"{type(self).__name__}: expected parameter Nodes "
+                                f"(requires_grad=True), got {p!r}")
+        if not lr > 0:
+            raise ValueError(f"{type(self).__name__}: the learning rate must be positive, "
+                             f"got {lr}")
+        self.lr = lr
+        self._scratch = [np.empty_like(p.value) for p in self.parameters]
+
+    def zero_grad(self) -> None:
+        """Forget the gradients: `backward` adds to `.grad`, so call this before it."""
+        for p in self.parameters:
+            p.grad = None
+
+    def step(self) -> None:
+        """Move every parameter that has a gradient one step."""
+        for i, p in enumerate(self.parameters):
+            if p.grad is not None:
+                self._update(i, p.value, p.grad, self._scratch[i])
+
+    def _update(self, i: int, value: np.ndarray, grad: np.ndarray, scratch: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lr={self.lr}, {len(self.parameters)} parameters)"
+
+
+class GradientDescent(Optimizer):
+    """w <- w - lr * dJ/dw: the tutorial's update rule.
+
+    >>> GradientDescent(model.parameters(), lr=0.1)
+    """
+
+    def _update(self, i, value, grad, scratch):
+        np.multiply(grad, self.lr, out=scratch)
+        value -= scratch
+
+
+class Momentum(Optimizer):
+    """Gradient descent with a velocity: v <- momentum v - lr g; w <- w + v.
+
+    Steps keep going in directions where gradients agree and cancel where they oscillate.
+    """
+
+    def __init__(self, parameters, lr: float, momentum: float = 0.9):
+        super().__init__(parameters, lr)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"{type(self).__name__}: momentum must lie in [0, 1), "
+                             f"got {momentum}")
+        self.momentum = momentum
+        self.velocity = [np.zeros_like(p.value) for p in self.parameters]
+
+    def _update(self, i, value, grad, scratch):
+        velocity = self.velocity[i]
+        np.multiply(grad, self.lr, out=scratch)
+        velocity *= self.momentum
+        velocity -= scratch
+        value += velocity
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum, which the tutorial names: the gradient is taken, in effect, at the
+    point the velocity is about to carry w to. In the form of Sutskever et al. (2013):
+    v <- momentum v - lr g;  w <- w + momentum v - lr g.
+    """
+
+    def _update(self, i, value, grad, scratch):
+        velocity = self.velocity[i]
+        np.multiply(grad, self.lr, out=scratch)
+        velocity *= self.momentum
+        velocity -= scratch
+        value -= scratch
+        np.multiply(velocity, self.momentum, out=scratch)
+        value += scratch
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015): steps of size about lr in each coordinate, scaled by running
+    estimates of the gradient's mean m and uncentred variance v, with bias correction:
+    w <- w - lr * m_hat / (sqrt(v_hat) + eps).
+    """
+
+    def __init__(self, parameters, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8):
+        super().__init__(parameters, lr)
+        if not all(0 <= b < 1 for b in betas):
+            raise ValueError(f"Adam: betas must lie in [0, 1), got {betas}")
+        self.betas, self.eps = betas, eps
+        self.steps = 0
+        self.m = [np.zeros_like(p.value) for p in self.parameters]
+        self.v = [np.zeros_like(p.value) for p in self.parameters]
+
+    def step(self) -> None:
+        self.steps += 1
+        beta1, beta2 = self.betas
+        self._correction1 = 1.0 - beta1 ** self.steps
+        self._root_correction2 = np.sqrt(1.0 - beta2 ** self.steps)
+        super().step()
+
+    def _update(self, i, value, grad, scratch):
+        beta1, beta2 = self.betas
+        m, v = self.m[i], self.v[i]
+        m *= beta1                                  # m <- beta1 m + (1 - beta1) g
+        np.multiply(grad, 1.0 - beta1, out=scratch)
+        m += scratch
+        v *= beta2                                  # v <- beta2 v + (1 - beta2) g^2
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1.0 - beta2
+        v += scratch
+        np.sqrt(v, out=scratch)                     # sqrt(v_hat) + eps
+        scratch /= self._root_correction2
+        scratch += self.eps
+        np.divide(m, scratch, out=scratch)          # m_hat / (sqrt(v_hat) + eps), times lr
+        scratch *= self.lr / self._correction1
+        value -= scratch
+
+
+__all__ = ["Adam", "GradientDescent", "Momentum", "Nesterov", "Optimizer"]

@@ -1,0 +1,114 @@
+"""`fit`: epochs of shuffled mini-batches, each a forward pass, a backward pass and a step."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from autograph.nn.losses import binary_cross_entropy, classification_rate, cross_entropy
+from autograph.nn.optim import Adam, Optimizer
+
+
+@dataclass
+class History:
+    """Per epoch: the loss and, for classification, the classification rate, both averaged
+    over the epoch's examples as they were measured during the epoch."""
+    loss: list = field(default_factory=list)
+    classification_rate: list = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(no epochs)"
+        text = f"History({len(self.loss)} epochs: loss {self.loss[0]:.4g} -> {self.loss[-1]:.4g}"
+        if self.classification_rate:
+            text += (f", classification rate {self.classification_rate[0]:.3f} -> "
+                     f"{self.classification_rate[-1]:.3f}")
+        return text + ")"
+
+
+def _epochs(epochs: int, progress):
+    """The epoch range, wrapped in a tqdm bar when asked, or (by default) when stdout is a
+    terminal and tqdm is installed; the default bar appears only once a run has taken 1 s."""
+    if progress is False or (progress is None and not sys.stdout.isatty()):
+        return range(epochs), None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return range(epochs), None
+    bar = tqdm(range(epochs), unit="epoch", file=sys.stdout, delay=1.0 if progress is None else 0)
+    return bar, bar
+
+
+def fit(model: Callable, X, y, loss: Callable = cross_entropy,
+        optimizer: Optimizer | None = None, epochs: int = 100, batch_size: int | None = None,
+        seed: int | None = 0, metric: Callable | str | None = "auto",
+        progress: bool | None = None) -> History:
+    """Train `model` on inputs X (n, ...) and targets y (class indices, one-hot rows, or values).
+
+    loss        loss(model(X_batch), y_batch) -> scalar Node; cross_entropy by default.
+    optimizer   Adam(model.parameters(), lr=1e-3) by default.
+    batch_size  examples per step; None means the whole set in every step (no shuffling).
+    seed        the shuffling of the examples before each epoch.
+    metric      metric(output, targets) -> float recorded per epoch as classification_rate;
+                "auto" is classification_rate for cross_entropy and binary_cross_entropy.
+    progress    a tqdm progress bar (optional extra `progress`): None shows it on runs longer
+                than a second when stdout is a terminal.
+
+    >>> model = MLP([2, 3, 3], hidden="sigmoid", output="softmax", rng=0)
+    >>> history = fit(model, data, classes, optimizer=Adam(model, lr=0.05), epochs=300)
+    >>> history.classification_rate[-1] >= 0.95
+    True
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    n = len(X)
+    if len(y) != n:
+        raise ValueError(f"fit: X has {n} examples but y has {len(y)}")
+    if n == 0:
+        raise ValueError("fit: no examples")
+    if optimizer is None:
+        optimizer = Adam(model.parameters(), lr=1e-3)
+    if metric == "auto":
+        base = getattr(loss, "func", loss)           # functools.partial(cross_entropy, ...)
+        metric = classification_rate if base in (cross_entropy, binary_cross_entropy) else None
+    batch = n if batch_size is None else int(batch_size)
+    if batch < 1:
+        raise ValueError(f"fit: batch_size must be positive, got {batch_size}")
+
+    shuffle = batch < n
+    rng = np.random.default_rng(seed)
+    X_epoch, y_epoch = (np.empty_like(X), np.empty_like(y)) if shuffle else (X, y)
+    history = History()
+    epoch_range, bar = _epochs(int(epochs), progress)
+    for _ in epoch_range:
+        if shuffle:   # one gather per epoch into reused arrays; batches are then views
+            order = rng.permutation(n)
+            np.take(X, order, axis=0, out=X_epoch)
+            np.take(y, order, axis=0, out=y_epoch)
+        total = correct = 0.0
+        for start in range(0, n, batch):
+            X_batch, y_batch = X_epoch[start:start + batch], y_epoch[start:start + batch]
+            output = model(X_batch)
+            batch_loss = loss(output, y_batch)
+            optimizer.zero_grad()
+            batch_loss.backward()
+            optimizer.step()
+            total += float(batch_loss.value) * len(X_batch)
+            if metric is not None:
+                correct += metric(output, y_batch) * len(X_batch)
+        history.loss.append(total / n)
+        if metric is not None:
+            history.classification_rate.append(correct / n)
+        if bar is not None:
+            postfix = {"loss": f"{history.loss[-1]:.4g}"}
+            if metric is not None:
+                postfix["rate"] = f"{history.classification_rate[-1]:.3f}"
+            bar.set_postfix(postfix, refresh=False)
+    if bar is not None:
+        bar.close()
+    return history
+
+
+__all__ = ["History", "fit"]

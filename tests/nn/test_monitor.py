@@ -1,0 +1,49 @@
+"""unit_report: dead ReLU units and saturated sigmoid / tanh units, per layer, read from the graph."""
+
+import numpy as np
+import pytest
+
+import autograph as ag
+from autograph import nn
+
+X = np.random.default_rng(0).standard_normal((50, 2))
+
+
+def test_dead_relu_units_are_counted_per_layer():
+    model = nn.MLP([2, 4, 5, 3], hidden="relu", rng=0)
+    model.layers[0].bias.value[:] = [-100.0, -100.0, 0.0, 0.0]        # two units never fire
+    model.layers[1].bias.value[:] = [-100.0, 100.0, 100.0, 100.0, 100.0]
+    report = nn.unit_report(model, X)
+    assert [(r.layer, r.activation, r.units, r.condition) for r in report] == [
+        ("W1, b1", "relu", 4, "dead"), ("W2, b2", "relu", 5, "dead")]
+    assert report[0].fraction == 0.5 and report[1].fraction == 0.2
+    assert report[0].activation_fraction >= 0.5
+    assert "dead 50.0%" in str(report)
+
+
+def test_saturated_sigmoid_and_tanh_units():
+    model = nn.MLP([2, 4, 4, 2], hidden=["sigmoid", "tanh"], output="softmax", rng=0,
+                   names=["W", "b1", "V", "b2", "U", "b3"])
+    model.layers[0].bias.value[:] = [50.0, -50.0, 0.0, 0.0]           # stuck at 1 and at 0
+    model.layers[0].weight.value[:, :2] = 0.0
+    model.layers[1].weight.value[:] = 0.0
+    model.layers[1].bias.value[:] = [0.0, 30.0, -30.0, 0.0]
+    first, second = nn.unit_report(model, X)
+    assert (first.layer, first.activation, first.condition, first.fraction) == \
+        ("W, b1", "sigmoid", "saturated", 0.5)
+    assert (second.layer, second.activation, second.fraction) == ("V, b2", "tanh", 0.5)
+
+
+def test_a_healthy_network_and_a_network_without_watched_units():
+    report = nn.unit_report(nn.MLP([2, 16, 3], hidden="tanh", rng=0), X * 0.1)
+    assert report[0].fraction == 0.0
+    assert str(nn.unit_report(nn.Linear(2, 3, rng=0), X)) == \
+        "no ReLU, sigmoid or tanh units in the graph"
+
+
+def test_any_graph_expression_works_even_under_no_grad():
+    model = nn.Sequential(nn.Linear(2, 6, rng=0, names=("A", "a")), nn.relu,
+                          nn.Linear(6, 1, rng=1, names=("B", "c")), nn.sigmoid)
+    with ag.no_grad():
+        report = nn.unit_report(model, X)
+    assert [r.layer for r in report] == ["A, a", "B, c"]
