@@ -6,8 +6,6 @@ recomputing from the input (sigmoid, tanh, softmax, log_softmax).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from autograph.core.node import Primitive
@@ -16,14 +14,19 @@ from autograph.ops.kernels import sum_along
 from autograph.ops.reductions import sum
 
 
-# exp overflows past these arguments; sigmoid(-limit) is below the smallest normal number.
-_EXP_LIMIT = {np.dtype(np.float16): 11.0, np.dtype(np.float32): 88.0}
+# exp(t) is a finite, normal number for |t| below these limits (float64: 708).
+_EXP_RANGE = {np.dtype(np.float16): 9.0, np.dtype(np.float32): 87.0}
+
+
+def _exp_range(dtype) -> float:
+    return _EXP_RANGE.get(dtype, 708.0)
 
 
 def _sigmoid(x):
-    # 1 / (1 + exp(-x)) with exp's argument capped: one transcendental, no overflow warning.
+    # 1 / (1 + exp(-x)) with exp's argument capped: one transcendental, no overflow warning;
+    # below the cap sigmoid is smaller than the smallest normal number anyway.
     z = np.negative(x)
-    return 1.0 / (1.0 + np.exp(np.minimum(z, _EXP_LIMIT.get(z.dtype, 709.0))))
+    return 1.0 / (1.0 + np.exp(np.minimum(z, _exp_range(z.dtype))))
 
 
 sigmoid = Primitive("sigmoid", _sigmoid,
@@ -55,18 +58,16 @@ softplus = Primitive("softplus", lambda x: np.logaddexp(0.0, x),
 def _exp_shifted(x, axis):
     """(x - c, exp(x - c), its sum along axis) for a shift c that makes exp(x - c) <= 1.
 
-    One shift for the whole array is a cheap full reduction, where numpy's row-wise max over a
-    short axis costs as much as the exp itself. It is exact unless a row lies so far below the
-    largest entry that its exponentials underflow; then each row gets its own shift.
+    One shift for the whole array costs a cheap full reduction, where numpy's row-wise max over
+    a short axis costs as much as the exp itself. It gives every row the same result as its
+    own shift when all entries lie within exp's normal range of each other; otherwise each row
+    gets its own shift.
     """
-    shift = x.max()
-    if math.isfinite(shift):
-        shifted = x - shift
-        e = np.exp(shifted)
-        total = sum_along(e, axis=axis, keepdims=True)
-        if total.min() > np.finfo(total.dtype).tiny:
-            return shifted, e, total
-    shifted = x - x.max(axis=axis, keepdims=True)
+    largest = x.max()
+    if largest - x.min() < _exp_range(x.dtype):    # False for inf and nan too
+        shifted = x - largest
+    else:
+        shifted = x - x.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
     return shifted, e, sum_along(e, axis=axis, keepdims=True)
 

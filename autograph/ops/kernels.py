@@ -26,7 +26,7 @@ def sum_along(x, axis=None, keepdims=False):
            [12.]])
     """
     if not isinstance(x, np.ndarray) or x.ndim != 2 or x.dtype.kind != "f" \
-            or not isinstance(axis, (int, np.integer)):
+            or not isinstance(axis, (int, np.integer)) or not -2 <= axis < 2:
         return np.sum(x, axis=axis, keepdims=keepdims)
     if axis % 2 == 1:
         total = x @ _ones(x.shape[1], x.dtype)
