@@ -65,7 +65,7 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
     anomaly = modes.anomaly
     while ready:
         node, g = ready.pop()
-        if node.op is None:
+        if not node.parents:
             yield node, g
             continue
         if wanted and node in wanted:

@@ -67,7 +67,8 @@ class Node:
 
     @property
     def is_leaf(self) -> bool:
-        return self.op is None
+        """No recorded inputs: an input, a parameter, or an op's output under `no_grad`."""
+        return not self.parents
 
     @property
     def label(self) -> str:
@@ -285,14 +286,13 @@ class Primitive:
         node = Node.__new__(Node)
         node.value = value
         node.grad = node.name = None
+        node.op = self
         if modes.grad_enabled:
-            node.op = self
             node.parents = args
             node.inputs = values
             node.params = params
             node.requires_grad = requires_grad
-        else:
-            node.op = None
+        else:   # a constant that remembers which op made it, but not from what
             node.parents = node.inputs = ()
             node.params = _NO_PARAMS
             node.requires_grad = False

@@ -4,7 +4,8 @@ The classification losses take *logits*, the affine outputs before softmax or si
 fused with log-softmax / softplus so that they stay finite at logits of +-1000. A model whose
 output unit is softmax (or sigmoid), such as the tutorial's network, can be passed as it is:
 when `output` is a softmax (sigmoid) Node of a recorded graph, the loss reads the logits under
-it. Under `no_grad()` no graph is recorded, so there pass logits (`MLP.logits(x)`).
+it. Under `no_grad()` no graph is recorded, so there pass logits (`MLP.logits(x)`); a softmax
+or sigmoid output made under `no_grad()` is refused, never misread as logits.
 
 Targets are class indices (n,) or one-hot rows (n, k), the tutorial's T.
 """
@@ -24,6 +25,10 @@ def _logits(output, unit):
     """The input of `output` if it is a softmax / sigmoid Node of a recorded graph, else
     `output`: losses then use the stable log_softmax(z) instead of log(softmax(z))."""
     if isinstance(output, Node) and output.op is unit:
+        if not output.parents:
+            raise ValueError(f"the output is a {unit.name} computed under no_grad(), which does "
+                             "not keep its logits: pass the logits (model.logits(x)), or compute "
+                             "the loss outside no_grad()")
         if unit is not _softmax_op or output.params["axis"] in (-1, output.ndim - 1):
             return output.parents[0]
     return output

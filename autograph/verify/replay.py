@@ -48,7 +48,7 @@ def evaluate(order: list, leaves: dict) -> dict:
     """Every node's value when the leaves in `leaves` (Node -> array) take new values."""
     values = {}
     for node in order:
-        if node.op is None:
+        if node.is_leaf:
             values[node] = leaves.get(node, node.value)
         else:
             args = [_read(p, values) for p in node.parents]
@@ -71,7 +71,7 @@ def reverse(order: list, reads: dict | None = None) -> tuple[dict, dict]:
         g = pending.pop(node, None)
         if g is None:
             continue
-        if node.op is None:
+        if node.is_leaf:
             grads[node] = g
             continue
         ans = _read(node, reads)
@@ -82,7 +82,7 @@ def reverse(order: list, reads: dict | None = None) -> tuple[dict, dict]:
             contribution = node.op.vjps[i](g, ans, *inputs, **node.params)
             shape = np.shape(parent.value)
             if np.shape(contribution) != shape:
-                if parent.op is None:
+                if parent.is_leaf:
                     unreduced.setdefault(parent, []).append(np.asarray(contribution))
                 contribution = unbroadcast(contribution, shape)
             previous = pending.get(parent)
@@ -94,7 +94,7 @@ def activations(order: list) -> list:
     """(label, node) for each activation or named intermediate node, in forward order."""
     found, counts = [], {}
     for node in order:
-        if node.op is None or not (node.name or node.op.name in ACTIVATIONS):
+        if node.is_leaf or not (node.name or node.op.name in ACTIVATIONS):
             continue
         counts[node.op.name] = counts.get(node.op.name, 0) + 1
         found.append((node, counts[node.op.name]))

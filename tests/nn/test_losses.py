@@ -140,3 +140,15 @@ def test_without_a_recorded_graph_mlp_logits_give_the_same_loss():
     with ag.no_grad():
         assert nn.cross_entropy(model.logits(Z), LABELS).item() == pytest.approx(recorded)
         np.testing.assert_allclose(model(Z).value, ag.softmax(model.logits(Z)).value)
+
+
+@pytest.mark.parametrize("loss,unit", [(nn.cross_entropy, ag.softmax),
+                                       (nn.binary_cross_entropy, ag.sigmoid)])
+def test_a_probability_output_made_under_no_grad_is_refused_not_misread(loss, unit):
+    """Under no_grad the logits below a softmax are not recorded: reading the probabilities
+    as logits would give a wrong loss silently, so the loss says what to pass instead."""
+    z = ag.constant([[2.0, -1.0, 0.5]])
+    with ag.no_grad():
+        probabilities = unit(z)
+    with pytest.raises(ValueError, match=r"under no_grad\(\).*model.logits"):
+        loss(probabilities, np.array([[0.0, 1.0, 0.0]]))
