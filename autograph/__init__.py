@@ -20,6 +20,7 @@ from autograph.ops import (absolute, add, broadcast_to, concatenate, divide, exp
 from autograph.verify import assert_gradients_match, check_gradients
 from autograph import nn
 from autograph.nn import MLP, Adam, GradientDescent, Linear, Momentum, Nesterov, fit
+from autograph.diagrams import graph_diagram, network_diagram
 
 
 def tensor(value, requires_grad: bool = False, name: str | None = None, dtype=None) -> Node:

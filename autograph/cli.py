@@ -16,6 +16,18 @@ def _verify(args) -> int:
     return 0 if run(steps=args.steps, diagrams=args.diagrams, format=args.format) else 1
 
 
+def _draw(args) -> int:
+    from autograph.diagrams.draw import draw_model, draw_tutorial
+    if args.model:
+        print(f"autograph draw: the model saved in {args.model}")
+        draw_model(args.model, args.out, args.format, args.hidden, args.output)
+    else:
+        print("autograph draw: the tutorial's networks, as operation graphs and network "
+              "diagrams")
+        draw_tutorial(args.out, args.format)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograph", description="Reverse-mode automatic differentiation on numpy.")
@@ -31,6 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--format", choices=("dot", "svg", "png"), default="dot",
                         help="file format of --diagrams (svg and png need Graphviz)")
     verify.set_defaults(run=_verify)
+    draw = commands.add_parser(
+        "draw", help="the tutorial's networks as operation graphs and network diagrams")
+    draw.add_argument("--out", default="diagrams", help="folder to write to (default diagrams)")
+    draw.add_argument("--format", choices=("svg", "png"), default="svg",
+                      help="file format (default svg)")
+    draw.add_argument("--model", metavar="FILE.npz",
+                      help="draw this MLP, saved by autograph.nn.save, instead")
+    draw.add_argument("--hidden", default="relu",
+                      help="the saved model's hidden activation (default relu)")
+    draw.add_argument("--output", default="linear",
+                      help="the saved model's output units (default linear)")
+    draw.set_defaults(run=_draw)
     return parser
 
 
