@@ -122,11 +122,15 @@ def graph_diagram(output: Node, *, values: bool = False, gradients: bool = False
                     # quadratic (minutes and gigabytes for a thousand uses).
                     copies += 1
                     tail = f"{tail}_{copies}"
-                    lines.append(f"  {tail}{attributes(label=leaf_labels[parent], **leaf_looks[parent], tooltip=f'used {uses[parent]} times')}")
+                    copy = attributes(label=leaf_labels[parent], **leaf_looks[parent],
+                                      tooltip=f"used {uses[parent]} times")
+                    lines.append(f"  {tail}{copy}")
                 lines.append(f"  {tail} -> {ids[node]}{attributes(**edge)}")
             else:
                 constants += 1
-                lines.append(f"  c{constants}{attributes(label=_constant_text(parent), shape='plaintext', fontsize='9', fontcolor='#555555')}")
+                look = attributes(label=_constant_text(parent), shape="plaintext",
+                                  fontsize="9", fontcolor="#555555")
+                lines.append(f"  c{constants}{look}")
                 lines.append(f"  c{constants} -> {ids[node]}{attributes(color='#888888', **edge)}")
     lines.append("}")
     return Diagram("\n".join(lines) + "\n", title or output.label)
@@ -175,6 +179,8 @@ def _label(node: Node) -> str:
         text += "(" + ", ".join(f"{k}={_short(v)}" for k, v in shown.items()) + ")"
     if node.name:
         text = f"{node.name} = {text}"
+    if not node.parents:
+        shape += "\ninputs not recorded (no_grad)"
     return f"{text}\n{shape}"
 
 

@@ -25,6 +25,7 @@ from autograph.diagrams.graph import topological_order
 
 COLUMN, ROW = 2.4, 0.9      # inches between layers, between units of a layer
 LABEL_FRACTIONS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.72)   # along an edge, centre first
+CAPTION = {"shape": "plaintext", "fixedsize": "false", "fontsize": "11"}
 MAX_LABELS = 20             # a layer with more drawn edges has no edge labels: they would overlap
 ACTIVATIONS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU",
                "softplus": "softplus", "softmax": "softmax", "log_softmax": "log softmax"}
@@ -91,6 +92,9 @@ def find_network(output: Node) -> Network:
     if not isinstance(output, Node):
         raise TypeError(f"network_diagram needs a Node, got {type(output).__name__}")
     top = _first_layer_from(output)
+    if top is None and output.op is not None and not output.parents:
+        raise NotANetworkError(_refusal(output, "it was computed under no_grad(), which "
+                                                "records no graph; compute it outside"))
     if top is None:
         raise NotANetworkError(_refusal(output, "no layer act(H @ W + b) with a 2-D weight "
                                                 "parameter W computes it"))
@@ -144,12 +148,14 @@ def _is_op(x, name: str) -> bool:
 
 
 def _match_layer(node) -> Layer | None:
-    if not isinstance(node, Node) or node.op is None:
+    if not isinstance(node, Node) or node.op is None or not node.parents:
         return None
     activation, pre = None, node
     if node.op.name in ACTIVATIONS:
         activation, pre = node.op.name, node.parents[0]
     bias = None
+    if isinstance(pre, Node) and pre.op is not None and not pre.parents:
+        return None                          # made under no_grad(): its inputs are unknown
     if _is_op(pre, "add"):
         a, b = pre.parents
         product, bias = (a, b) if _is_op(a, "matmul") else (b, a)
@@ -408,7 +414,8 @@ class _Drawing:
     def _column(self, l: int) -> None:
         add = self.lines.append
         top = (max(len(rows) for rows in self.shown) - 1) / 2 * ROW + 0.75
-        add(f"  cap{l}{attributes(label=self._caption(l), shape='plaintext', fixedsize='false', fontsize='11', pos=f'{l * COLUMN:.3f},{top:.3f}!')}")
+        add(f"  cap{l}" + attributes(label=self._caption(l), **CAPTION,
+                                     pos=f"{l * COLUMN:.3f},{top:.3f}!"))
         inactive = _inactive(self.layers[l - 1]) if l and self.grey_inactive else None
         bias_mask = self._bias_mask(l) if l else None
         for row, j in enumerate(self.shown[l]):
@@ -433,7 +440,9 @@ class _Drawing:
             add(f"  {unit}{attributes(**look, pos=self._position(l, row))}")
         if self.show_bias and l < len(self.layers) and self.layers[l].bias is not None:
             row = len(self.shown[l]) - 0.25
-            add(f"  bias{l}{attributes(label='+1', style='dashed', fontsize='11', width='0.45', pos=self._position(l, row), **{'class': 'bias-unit'})}")
+            add(f"  bias{l}" + attributes(label="+1", style="dashed", fontsize="11",
+                                          width="0.45", pos=self._position(l, row),
+                                          **{"class": "bias-unit"}))
 
     def _bias_mask(self, l: int):
         name = self.names.get(id(self.layers[l - 1].bias))
@@ -448,7 +457,10 @@ class _Drawing:
     def _label_node(self, tail: str, head: str, text: str, colour, spot) -> None:
         """An edge label: a small white box on the edge, at `spot` (inches)."""
         x, y = spot
-        self.lines.append(f"  {tail}__{head}{attributes(label=text, shape='plaintext', fixedsize='false', width='0', height='0', margin='0.02,0.01', style='filled', fillcolor='white', fontsize='10', fontcolor=colour, pos=f'{x:.3f},{y:.3f}!')}")
+        self.lines.append(f"  {tail}__{head}" + attributes(
+            label=text, shape="plaintext", fixedsize="false", width="0", height="0",
+            margin="0.02,0.01", style="filled", fillcolor="white", fontsize="10",
+            fontcolor=colour, pos=f"{x:.3f},{y:.3f}!"))
 
     def _label_spots(self, pairs: list) -> dict:
         """Where to put the label of each edge (tail, head): on the edge, as far as possible
@@ -509,7 +521,10 @@ class _Drawing:
                     rows = _hidden_block(s, shown_below, layer.fan_in)
                     cols = _hidden_block(t, shown_above, layer.fan_out)
                     failed = mask is not None and mask[np.ix_(rows, cols)].any()
-                    add(f"  {tail} -> {head}{attributes(style='dashed', color=style.FAILED if failed else '#c8c8c8', penwidth='2' if failed else '0.7', arrowhead='none', **{'class': 'collapsed'})}")
+                    add(f"  {tail} -> {head}" + attributes(
+                        style="dashed", color=style.FAILED if failed else "#c8c8c8",
+                        penwidth="2" if failed else "0.7", arrowhead="none",
+                        **{"class": "collapsed"}))
                     continue
                 edge = {"class": "weight"}
                 if strength is not None:
@@ -573,8 +588,10 @@ class _Drawing:
         last = len(self.shown) - 1
         x = last * COLUMN + 0.6 * COLUMN
         top = (max(len(rows) for rows in self.shown) - 1) / 2 * ROW + 0.75
-        add(f"  loss{attributes(label=loss.name or 'J', shape='box', style='rounded', fixedsize='false', pos=f'{x:.3f},0!', tooltip='the loss ' + (loss.op.name if loss.op else ''))}")
-        add(f"  caploss{attributes(label='loss', shape='plaintext', fixedsize='false', fontsize='11', pos=f'{x:.3f},{top:.3f}!')}")
+        add("  loss" + attributes(label=loss.name or "J", shape="box", style="rounded",
+                                  fixedsize="false", pos=f"{x:.3f},0!",
+                                  tooltip="the loss " + (loss.op.name if loss.op else "")))
+        add("  caploss" + attributes(label="loss", **CAPTION, pos=f"{x:.3f},{top:.3f}!"))
         for t in self.shown[last]:
             edge = {"class": "loss", "color": "#616161"}
             if self.path and t is not None and (last, t) in self.path[1]:

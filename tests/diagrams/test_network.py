@@ -217,3 +217,13 @@ def test_hand_written_expression_and_layers_api_draw_the_same_diagram():
     assert network.sizes == [2, 3, 3, 3] and network.loss is not None
     assert [layer.weight for layer in network.layers] == [params["W1"], params["W2"],
                                                           params["W3"]]
+
+
+def test_an_output_made_under_no_grad_is_explained():
+    X = ag.constant(np.ones((5, 2)), name="X")
+    W = ag.parameter(np.ones((2, 3)), name="W")
+    with ag.no_grad():
+        H = ag.sigmoid(X @ W)
+    with pytest.raises(NotANetworkError, match="no_grad"):
+        network_diagram(H)
+    assert "inputs not recorded (no_grad)" in graph_diagram(H).source
