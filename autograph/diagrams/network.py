@@ -26,6 +26,7 @@ from autograph.diagrams.graph import topological_order
 COLUMN, ROW = 2.4, 0.9      # inches between layers, between units of a layer
 LABEL_FRACTIONS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.72)   # along an edge, centre first
 CAPTION = {"shape": "plaintext", "fixedsize": "false", "fontsize": "11"}
+CLEAR = 1.0                 # (distance / label size)^2 at which a label spot is clear
 MAX_LABELS = 20             # a layer with more drawn edges has no edge labels: they would overlap
 ACTIVATIONS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU",
                "softplus": "softplus", "softmax": "softmax", "log_softmax": "log softmax"}
@@ -483,6 +484,8 @@ class _Drawing:
                 score = min(((x - u) / 0.45) ** 2 + ((y - v) / 0.22) ** 2 for u, v in avoid)
                 if score > best_score + 1e-9:
                     best, best_score = (x, y), score
+                if score >= CLEAR:      # clear of everything: the most central such spot
+                    break
             spots[pair] = best
             avoid.append(best)
         return spots
