@@ -524,9 +524,12 @@ class _Drawing:
                     rows = _hidden_block(s, shown_below, layer.fan_in)
                     cols = _hidden_block(t, shown_above, layer.fan_out)
                     failed = mask is not None and mask[np.ix_(rows, cols)].any()
+                    on_path = self.path is not None and any(
+                        (l, r, c) in self.path[0] for r in rows for c in cols)
+                    colour = style.FAILED if failed else style.PATH if on_path else "#c8c8c8"
                     add(f"  {tail} -> {head}" + attributes(
-                        style="dashed", color=style.FAILED if failed else "#c8c8c8",
-                        penwidth="2" if failed else "0.7", arrowhead="none",
+                        style="dashed", color=colour,
+                        penwidth="2" if failed or on_path else "0.7", arrowhead="none",
                         **{"class": "collapsed"}))
                     continue
                 edge = {"class": "weight"}

@@ -100,6 +100,8 @@ NETWORKS = {
     "two-layer-2-3-1": ("2-layer network 2-3-1 (section 1.3.3)", two_layer),
     "softmax-2-3-3": ("softmax network 2-3-3 (section 1.5)", softmax_network),
     "three-layer-2-3-3-3": ("3-layer network 2-3-3-3 (section 1.5)", three_layer),
+    "three-layer-relu-2-3-3-3": ("3-layer ReLU network 2-3-3-3 (section 1.5, ff_nn_3_v2)",
+                                 lambda: three_layer("relu")),
     "four-layer-2-3-3-3-3": ("4-layer network and its loss J (section 2.3)", four_layer_loss),
 }
 

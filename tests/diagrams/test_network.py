@@ -35,6 +35,7 @@ def label_of_edge(source: str, tail: str, head: str) -> str:
     (tutorial.two_layer, [2, 3, 1], [6, 3]),
     (tutorial.softmax_network, [2, 3, 3], [6, 9]),
     (tutorial.three_layer, [2, 3, 3, 3], [6, 9, 9]),
+    (lambda: tutorial.three_layer("relu"), [2, 3, 3, 3], [6, 9, 9]),
     (tutorial.four_layer_loss, [2, 3, 3, 3, 3], [6, 9, 9, 9]),
 ])
 def test_tutorial_networks_have_their_units_and_weight_edges(build, sizes, per_layer):
@@ -227,3 +228,13 @@ def test_an_output_made_under_no_grad_is_explained():
     with pytest.raises(NotANetworkError, match="no_grad"):
         network_diagram(H)
     assert "inputs not recorded (no_grad)" in graph_diagram(H).source
+
+
+def test_paths_through_a_collapsed_layer_are_marked_too():
+    X = ag.constant(np.zeros((4, 2)), name="X")
+    W = ag.parameter(np.ones((2, 12)), name="W")
+    V = ag.parameter(np.ones((12, 2)), name="V")
+    source = network_diagram(ag.sigmoid(X @ W) @ V, paths_to=("W", (0, 9))).source
+    # w_10,1 leads into h10, which is behind the ellipsis: its edges out are drawn collapsed
+    purple = re.findall(rf'^  (\S+) -> (\S+) \[.*color="{style.PATH}"', source, flags=re.M)
+    assert sorted(purple) == [("u0_0", "u1_more"), ("u1_more", "u2_0"), ("u1_more", "u2_1")]
