@@ -357,7 +357,8 @@ class _Drawing:
             what = entry_name(self._weight_base(l), index[0], index[-1], layer.fan_out)
         else:
             what = _bias_name(self._bias_base(l), index[-1], layer.fan_out)
-        end = self.network.loss.name or "J" if self.network.loss is not None else "the output"
+        loss = self.network.loss
+        end = (loss.name or "J") if loss is not None else "the output"
         counted = f"the {count} path{'s' if count != 1 else ''}" if count else "every path"
         return (edges, units), (f"purple: {counted} from {end} back to {what}, "
                                 "summed by the multivariable chain rule")
