@@ -127,7 +127,7 @@ class Node:
         from autograph.core.backward import backward
         backward(self, seed, create_graph=create_graph)
 
-    # --- comparisons give plain boolean arrays: they have no gradient ------------------------
+    # --- comparisons give plain boolean arrays, as numpy's do: they have no gradient ------------
     def __lt__(self, other):
         return self.value < _value(other)
 
@@ -140,7 +140,15 @@ class Node:
     def __ge__(self, other):
         return self.value >= _value(other)
 
-    __hash__ = object.__hash__   # identity: Nodes are dict keys in backward
+    def __eq__(self, other):
+        return self.value == _value(other)
+
+    def __ne__(self, other):
+        return self.value != _value(other)
+
+    # Identity, as for any object: Nodes are dict keys in backward. Defining __eq__ would
+    # otherwise remove it; dicts and sets test identity before equality.
+    __hash__ = object.__hash__
 
     # --- arithmetic: see autograph.ops ------------------------------------------------------
     def __add__(self, other):

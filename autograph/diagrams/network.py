@@ -36,7 +36,7 @@ class NotANetworkError(ValueError):
     """The expression is not a chain of layers act(H @ W + b); graph_diagram draws it."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Layer:
     """One layer act(input @ weight + bias) found in a graph."""
     input: object                   # a Node (or raw array) of shape (batch, fan_in) or (fan_in,)
@@ -67,7 +67,7 @@ class Layer:
         return None if values is None else np.reshape(values, (self.fan_out,))
 
 
-@dataclass
+@dataclass(eq=False)
 class Network:
     """The layers of a network, input side first, and the loss stripped from it, if any."""
     input: object
@@ -107,12 +107,12 @@ def find_network(output: Node) -> Network:
 
     # Every parameter must sit in a layer: otherwise the picture would leave part of it out.
     covered = set()
-    for layer in layers:
+    for number, layer in enumerate(layers, 1):
         for leaf in (layer.weight, layer.bias):
             if isinstance(leaf, Node):
                 covered.add(leaf)
                 network.parameters[_name(leaf, "W" if leaf is layer.weight else "b",
-                                         layers.index(layer) + 1)] = leaf
+                                         number)] = leaf
     others = [p for p in topological_order(output) if style.is_parameter(p) and p not in covered]
     if others:
         listed = ", ".join(f"{p.label} {p.shape}" for p in others[:4])
@@ -326,7 +326,8 @@ class _Drawing:
             known = ", ".join(sorted(self.network.parameters))
             raise KeyError(f"paths_to: no parameter named {name!r} in the network "
                            f"(parameters: {known})")
-        l = next(i for i, layer in enumerate(self.layers, 1) if leaf in (layer.weight, layer.bias))
+        l = next(i for i, layer in enumerate(self.layers, 1)
+                 if leaf is layer.weight or leaf is layer.bias)
         layer = self.layers[l - 1]
         is_weight = leaf is layer.weight
         if index is not None:

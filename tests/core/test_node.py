@@ -228,7 +228,7 @@ def test_unary_minus_transpose_and_methods():
     np.testing.assert_array_equal(abs(-x).value, A)
 
 
-@pytest.mark.parametrize("op", ["<", "<=", ">", ">="])
+@pytest.mark.parametrize("op", ["<", "<=", ">", ">=", "==", "!="])
 @pytest.mark.parametrize("other", [1.0, np.array([0.5, 3.0]), "node"], ids=["scalar", "array",
                                                                              "node"])
 def test_comparisons_give_plain_boolean_arrays(op, other):
@@ -236,12 +236,20 @@ def test_comparisons_give_plain_boolean_arrays(op, other):
     x = ag.parameter(values)
     other_value = np.array([1.0, 1.0]) if isinstance(other, str) else other
     other_operand = ag.parameter(other_value) if isinstance(other, str) else other
-    compare = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}[op]
+    compare = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+               "==": np.equal, "!=": np.not_equal}[op]
     for result, expected in [
             (eval(f"x {op} other_operand"), compare(values, other_value)),
             (eval(f"other_operand {op} x"), compare(other_value, values))]:
         assert type(result) is np.ndarray and result.dtype == np.bool_
         np.testing.assert_array_equal(result, expected)
+
+
+def test_equality_is_elementwise_as_in_numpy_and_nodes_stay_hashable_by_identity():
+    x = ag.parameter([0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(ag.where(x == 0, 5.0, x).value, [5.0, 1.0, 5.0])
+    twin = ag.parameter([0.0, 1.0, 0.0])
+    assert len({x, twin, x}) == 2 and {x: 1}[x] == 1
 
 
 def test_a_comparison_is_usable_as_a_mask_and_carries_no_gradient():
