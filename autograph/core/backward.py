@@ -33,8 +33,8 @@ def unbroadcast(g, shape):
     extra = g.ndim - len(shape)
     if extra:
         g = _sum(g, axis=0 if extra == 1 else tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if stretched:
+    if g.shape != shape:
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
         g = _sum(g, axis=stretched[0] if len(stretched) == 1 else stretched, keepdims=True)
     return g
 

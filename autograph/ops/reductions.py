@@ -19,7 +19,7 @@ def _axes(axis, ndim) -> tuple:
 
 def _kept(g, x, axis, keepdims):
     """`g`, a reduction's gradient, reshaped so that it broadcasts against the input `x`."""
-    if keepdims or np.ndim(x) == 0:
+    if keepdims or axis is None:       # a scalar broadcasts as it is
         return g
     shape = list(np.shape(x))
     for a in _axes(axis, len(shape)):
