@@ -119,6 +119,27 @@ def _optional_tutorial_peers(data, T, W0, V0, b10, b20, lr) -> dict:
         peers["PyTorch eager (1 thread)"] = torch_step
     except ImportError:
         pass
+    try:
+        import autograd
+        import autograd.numpy as anp
+
+        def loss(params):
+            W, V, b1, b2 = params
+            H = 1 / (1 + anp.exp(-(data @ W + b1)))
+            Z = H @ V + b2
+            Z = Z - anp.max(Z, axis=1, keepdims=True)
+            return -anp.sum(T * (Z - anp.log(anp.sum(anp.exp(Z), axis=1, keepdims=True))))
+
+        loss_grad = autograd.grad(loss)
+        hp = [p.copy() for p in (W0, V0, b10, b20)]
+
+        def hips_step():
+            for p, g in zip(hp, loss_grad(hp)):
+                p -= lr * g
+
+        peers["HIPS autograd"] = hips_step
+    except ImportError:
+        pass
     return peers
 
 
@@ -135,11 +156,45 @@ def chain(quick: bool, length: int = 1000):
             y = y + 0.1
         y.sum().backward()
 
+    contenders = {"autograph": autograph_chain}
+    try:
+        import torch
+
+        def torch_chain():
+            x = torch.tensor(x0, requires_grad=True)
+            y = x
+            for i in range(length // 3):
+                y = y * 1.0001
+                y = torch.sigmoid(y) if i % 2 else torch.tanh(y)
+                y = y + 0.1
+            y.sum().backward()
+
+        contenders["PyTorch eager (1 thread)"] = torch_chain
+    except ImportError:
+        pass
+    try:
+        import autograd
+        import autograd.numpy as anp
+
+        def f(x):
+            y = x
+            for i in range(length // 3):
+                y = y * 1.0001
+                y = 1 / (1 + anp.exp(-y)) if i % 2 else anp.tanh(y)
+                y = y + 0.1
+            return anp.sum(y)
+
+        grad_f = autograd.grad(f)
+        contenders["HIPS autograd"] = lambda: grad_f(x0)
+    except ImportError:
+        pass
     ops = (length // 3) * 3 + 1
-    t = best_time(autograph_chain, number=3 if quick else 10, repeat=5 if quick else 9)
     print(f"\n2. chain of {ops} elementwise ops on 8 elements, forward + backward")
-    print(f"  autograph                          {t / ops * 1e6:10.2f} us per op")
-    return t / ops
+    per_op = {}
+    for name, fn in contenders.items():
+        per_op[name] = best_time(fn, number=3 if quick else 10, repeat=5 if quick else 9) / ops
+        print(f"  {name:<34} {per_op[name] * 1e6:10.2f} us per op")
+    return per_op
 
 
 # --- 3. the MLP -----------------------------------------------------------------------------
