@@ -76,7 +76,7 @@ def gradcheck(f: Callable, *inputs, eps: float = 1e-6, atol: float = 1e-6,
     `f` takes Nodes and returns a Node; a non-scalar output is reduced to a scalar with a fixed
     random projection, which checks the whole Jacobian in one pass. All inputs become float64.
 
-    >>> result = gradcheck(lambda x, w: sigmoid(x @ w).sum(), np.ones((4, 2)), np.ones((2, 3)))
+    >>> result = gradcheck(lambda x, w: ag.sigmoid(x @ w).sum(), np.ones((4, 2)), np.ones((2, 3)))
     >>> result.ok
     True
     """

@@ -18,8 +18,11 @@ modes = _Modes()
 def no_grad():
     """Run operations without recording a graph (inference, parameter updates).
 
+    >>> model, x = ag.MLP([2, 3, 3], rng=0), np.ones((5, 2))
     >>> with no_grad():
-    ...     y = model(x)          # y is a plain constant Node: nothing to differentiate
+    ...     y = model(x)
+    >>> y.requires_grad, y.is_leaf      # a plain constant Node: nothing to differentiate
+    (False, True)
     """
     previous = modes.grad_enabled
     modes.grad_enabled = False
@@ -44,8 +47,11 @@ def enable_grad():
 def detect_anomaly():
     """Raise `FloatingPointError` at the first operation whose value or gradient is not finite.
 
+    >>> x = ag.parameter([1.0, 2.0], name="x")
     >>> with detect_anomaly():
-    ...     loss = log(x - x).sum()   # FloatingPointError: log: output is not finite ...
+    ...     loss = ag.log(x - x).sum()
+    Traceback (most recent call last):
+    FloatingPointError: log: output is not finite: infinite at index (0,) (inputs: subtract (2,))
     """
     previous = modes.anomaly
     modes.anomaly = True

@@ -254,7 +254,7 @@ class Primitive:
     """An operation with a numpy forward function and a gradient rule per argument.
 
     >>> exp = Primitive("exp", np.exp, lambda g, ans, x: g * ans)
-    >>> exp(Node(0.0)).value
+    >>> exp(Node(0.0)).item()
     1.0
 
     Called with no Node among its arguments it is plain numpy: gradient rules rely on that.

@@ -14,8 +14,8 @@ def digits(test_fraction: float = 0.25, seed: int = 0):
     """((X_train, y_train), (X_test, y_test)): pixels scaled to [0, 1] as rows of 64, and the
     digit of each image; a stratified split (each digit in proportion) fixed by `seed`.
 
-    >>> (X_train, y_train), (X_test, y_test) = digits()
-    >>> X_train.shape, X_test.shape
+    >>> (X_train, y_train), (X_test, y_test) = digits()    # needs scikit-learn  # doctest: +SKIP
+    >>> X_train.shape, X_test.shape                         # doctest: +SKIP
     ((1347, 64), (450, 64))
     """
     try:

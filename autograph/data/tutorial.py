@@ -23,8 +23,8 @@ def three_clusters(n: int = 100, seed: int = 1234) -> tuple[np.ndarray, np.ndarr
     `classes` for its seed 1234.
 
     >>> data, classes = three_clusters()
-    >>> data.shape, classes[:3], classes[-1]
-    ((300, 2), array([0, 0, 0]), 2)
+    >>> data.shape, classes[:3], classes[-3:]
+    ((300, 2), array([0, 0, 0]), array([2, 2, 2]))
     """
     k, dim = len(CLUSTER_CENTERS), 2
     points = _legacy(seed).randn(n * k * dim).reshape(n * k, dim)

@@ -20,6 +20,7 @@ from autograph.ops import max as reduce_max
 def linear(x):
     """The identity: a linear output unit, g(x) = W^T h + b with the affine part in the layer.
 
+    >>> x = Node([1.0, -2.0])
     >>> linear(x) is x
     True
     """

@@ -9,8 +9,14 @@ A scheme initialises a weight matrix (fan_in, fan_out) and a bias vector (fan_ou
 tutorial's schemes draw the biases from the same distribution as the weights; Glorot and He
 start them at zero.
 
->>> W = glorot_uniform((64, 32), generator(0))
->>> MLP([2, 3, 3, 3], hidden="sigmoid", output="softmax", init="normal", rng=legacy(1234))
+>>> W = glorot_uniform((64, 32), generator(0))       # within +-sqrt(6 / (64 + 32)) = +-0.25
+>>> W.shape, bool(np.abs(W).max() <= 0.25)
+((64, 32), True)
+>>> model = ag.MLP([2, 3, 3, 3], hidden="sigmoid", output="softmax", init="normal",
+...                rng=legacy(1234))
+>>> model.parameters()[0]                           # np.random.seed(1234); np.random.randn(2, 3)
+Node([[ 0.471435, -1.190976,  1.432707],
+      [-0.312652, -0.720589,  0.887163]], name='W1', requires_grad=True)
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ and can never run code. Everything is read and checked before anything is assign
 whose names, shapes or types do not fit the model, or that is truncated or corrupt, raises
 `ParameterFileError` and leaves the model as it was.
 
->>> save(model, "digits.npz")
->>> load(model, "digits.npz")
+>>> model = ag.MLP([64, 256, 10], rng=0)
+>>> save(model, "digits.npz")                  # doctest: +SKIP
+>>> load(model, "digits.npz")                  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -6,9 +6,12 @@ example (no gradient reaches its weights); a sigmoid or tanh unit is saturated i
 `tol` of an asymptote for every example (its gradient is nearly 0). Any model that is a graph
 expression works, not only MLP.
 
+>>> model = ag.MLP([2, 16, 8, 1], rng=0)                  # two ReLU layers
+>>> X = np.random.default_rng(0).standard_normal((100, 2))
 >>> print(unit_report(model, X))
-layer    activation  units  dead or saturated units  of all activations
-W1, b1   relu           64  dead 12.5%               41.0%
+layer   activation  units  dead or saturated units  of all activations
+W1, b1  relu           16  dead 0.0%                49.9%
+W2, b2  relu            8  dead 25.0%               47.6%
 """
 
 from __future__ import annotations

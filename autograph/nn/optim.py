@@ -5,8 +5,13 @@ other objects hold stay the parameters' own. Each optimizer keeps one scratch ar
 parameter, so a step allocates nothing. Parameters with no gradient (unused in the loss) are
 left alone.
 
+>>> model = ag.MLP([2, 3, 3], rng=0)
+>>> X, classes = np.random.default_rng(0).standard_normal((30, 2)), np.arange(30) % 3
 >>> optimizer = Adam(model.parameters(), lr=0.01)
->>> optimizer.zero_grad(); loss(model(X), T).backward(); optimizer.step()
+>>> loss = ag.nn.cross_entropy(model(X), classes)
+>>> optimizer.zero_grad(); loss.backward(); optimizer.step()
+>>> ag.nn.cross_entropy(model(X), classes).item() < loss.item()       # one step downhill
+True
 """
 
 from __future__ import annotations
@@ -54,7 +59,11 @@ class Optimizer:
 class GradientDescent(Optimizer):
     """w <- w - lr * dJ/dw: the tutorial's update rule.
 
-    >>> GradientDescent(model.parameters(), lr=0.1)
+    >>> w = ag.parameter([1.0, 2.0], name="w")
+    >>> optimizer = GradientDescent([w], lr=0.1)
+    >>> (w * w).sum().backward(); optimizer.step()
+    >>> w.value                                     # w - 0.1 * 2w
+    array([0.8, 1.6])
     """
 
     def _update(self, i, value, grad, scratch):

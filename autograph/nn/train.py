@@ -57,7 +57,9 @@ def fit(model: Callable, X, y, loss: Callable = cross_entropy,
     progress    a tqdm progress bar (optional extra `progress`): None shows it on runs longer
                 than a second when stdout is a terminal.
 
-    >>> model = MLP([2, 3, 3], hidden="sigmoid", output="softmax", rng=0)
+    >>> from autograph.data import three_clusters
+    >>> data, classes = three_clusters()
+    >>> model = ag.MLP([2, 3, 3], hidden="sigmoid", output="softmax", rng=0)
     >>> history = fit(model, data, classes, optimizer=Adam(model, lr=0.05), epochs=300)
     >>> history.classification_rate[-1] >= 0.95
     True

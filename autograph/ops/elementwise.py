@@ -46,6 +46,11 @@ _where = Primitive("where", np.where,
 def where(condition, a, b):
     """`a` where `condition` holds, else `b`; the gradient flows to the branch taken.
 
-    >>> where(x > 0, x, 0.01 * x)        # a leaky ReLU
+    >>> x = ag.parameter([-2.0, 3.0], name="x")
+    >>> y = where(x > 0, x, 0.01 * x)        # a leaky ReLU
+    >>> y
+    Node([-0.02,  3.  ], op=where)
+    >>> y.sum().backward(); x.grad
+    array([0.01, 1.  ])
     """
     return _where(value_of(condition), a, b)

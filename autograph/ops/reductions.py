@@ -84,7 +84,7 @@ _logsumexp_op = Primitive("logsumexp", _logsumexp,
 def logsumexp(x, axis=None, keepdims=False):
     """log(sum(exp(x))) over `axis`, computed without overflow.
 
-    >>> logsumexp(Node([1000.0, 1000.0])).value    # 1000 + log 2, not inf
+    >>> logsumexp(Node([1000.0, 1000.0])).item()   # 1000 + log 2, not inf
     1000.6931471805599
     """
     return _logsumexp_op(x, axis=axis, keepdims=keepdims)
