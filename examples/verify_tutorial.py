@@ -7,7 +7,7 @@ import numpy as np
 
 import autograph as ag
 from autograph.data import one_hot, three_clusters
-from autograph.demo import tutorial_parameters
+from autograph.data import tutorial_parameters
 from autograph.verify import check_gradients
 from autograph.verify.tutorial import derivative_v_v2, ff_nn_2, run
 

@@ -153,5 +153,5 @@ def gradients(root: Node, wrt, seed=None, create_graph: bool = False) -> list:
             g = np.zeros_like(node.value)
             if create_graph:
                 g = Node(g)
-        result.append(g)
+        result.append(g if create_graph else np.asarray(g))
     return result

@@ -38,7 +38,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     >>> value, slope = value_and_grad(lambda x: (x ** 3).sum())(np.array([2.0]))
     >>> value, slope                            # x^3 and 3x^2 at x = 2
-    (np.float64(8.0), array([12.]))
+    (array(8.), array([12.]))
     """
     nums = _argnums(argnums)
 
@@ -67,7 +67,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     >>> d2 = grad(grad(lambda x: x ** 3))
     >>> d2(2.0)                                 # 6x at x = 2
-    np.float64(12.0)
+    array(12.)
     """
     value_and_grad_f = value_and_grad(f, argnums)
 

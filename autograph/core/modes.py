@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
+import numpy as np
+
 
 class _Modes(threading.local):
     grad_enabled = True
@@ -56,6 +58,8 @@ def detect_anomaly():
     previous = modes.anomaly
     modes.anomaly = True
     try:
-        yield
+        # numpy's own warnings would only repeat, less precisely, what the check reports
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            yield
     finally:
         modes.anomaly = previous

@@ -291,6 +291,8 @@ class Primitive:
             value = self.forward(*values, **params)
         except (ValueError, IndexError, TypeError) as error:
             raise ShapeError(self.failure_message(args, values, params, error)) from error
+        if type(value) is not np.ndarray:    # numpy returns scalars for 0-d results
+            value = np.asarray(value)
         node = Node.__new__(Node)
         node.value = value
         node.grad = node.name = None

@@ -1,4 +1,5 @@
-"""The tutorial's data: logistic data (section 1.3.1) and three Gaussian clusters (1.3.3).
+"""The tutorial's data: logistic data (section 1.3.1), three Gaussian clusters (1.3.3), and the
+initial weights of its training section (2.2).
 
 Both use numpy's legacy global generator exactly as the tutorial does, so the same seed gives
 the tutorial's arrays; the global state is saved and restored around the call.
@@ -62,3 +63,15 @@ def one_hot(classes, k: int | None = None) -> np.ndarray:
     classes = np.asarray(classes)
     k = int(classes.max()) + 1 if k is None else k
     return np.eye(k)[classes]
+
+
+def tutorial_parameters(seed: int = 1) -> dict:
+    """W (2, 3), V (3, 3), b1 (3,), b2 (3,) drawn as the tutorial's training section draws them
+    (In [30]: np.random.seed(1), then randn for W, V, b1, b2).
+
+    >>> p = tutorial_parameters()
+    >>> p["W"].shape, p["b2"].shape
+    ((2, 3), (3,))
+    """
+    rng = _legacy(seed)
+    return {"W": rng.randn(2, 3), "V": rng.randn(3, 3), "b1": rng.randn(3), "b2": rng.randn(3)}

@@ -84,7 +84,8 @@ def four_layer_loss() -> ag.Node:
 def training_loss() -> ag.Node:
     """Section 2.2: the 2-3-3 network with the training section's parameters, and its
     summed cross-entropy J (minus the tutorial's cost), gradients computed."""
-    from autograph.demo import tutorial_parameters, two_layer_loss
+    from autograph.data import tutorial_parameters
+    from autograph.demo import two_layer_loss
     data, classes = three_clusters()
     params = {name: ag.parameter(value, name=name)
               for name, value in tutorial_parameters().items()}

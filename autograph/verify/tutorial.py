@@ -26,7 +26,7 @@ import numpy as np
 
 import autograph as ag
 from autograph.data import one_hot, three_clusters
-from autograph.demo import tutorial_parameters
+from autograph.data import tutorial_parameters
 from autograph.verify.check import GradientReport, check_gradients
 
 LEARNING_RATE = 10e-7     # the tutorial's training loop

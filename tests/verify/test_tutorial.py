@@ -5,7 +5,7 @@ import pytest
 
 from autograph.cli import main
 from autograph.data import one_hot, three_clusters
-from autograph.demo import tutorial_parameters
+from autograph.data import tutorial_parameters
 from autograph.verify import check_gradients
 from autograph.verify import tutorial
 from tests.helpers import numeric_gradients
