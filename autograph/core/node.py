@@ -275,18 +275,25 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args, **params):
-        values = []
-        traced = requires_grad = False
-        for arg in args:
-            if isinstance(arg, Node):
-                traced = True
-                if arg.requires_grad:
-                    requires_grad = True
-                values.append(arg.value)
-            else:
-                values.append(arg)
-        if not traced:
-            return self.forward(*args, **params)
+        if len(args) == 1:                  # most ops: spare them the loop
+            arg = args[0]
+            if not isinstance(arg, Node):
+                return self.forward(arg, **params)
+            values = (arg.value,)
+            requires_grad = arg.requires_grad
+        else:
+            values = []
+            traced = requires_grad = False
+            for arg in args:
+                if isinstance(arg, Node):
+                    traced = True
+                    if arg.requires_grad:
+                        requires_grad = True
+                    values.append(arg.value)
+                else:
+                    values.append(arg)
+            if not traced:
+                return self.forward(*args, **params)
         try:
             value = self.forward(*values, **params)
         except (ValueError, IndexError, TypeError) as error:
