@@ -65,7 +65,8 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
     anomaly = modes.anomaly
     while ready:
         node, g = ready.pop()
-        if not node.parents:
+        parents = node.parents
+        if not parents:
             yield node, g
             continue
         if wanted and node in wanted:
@@ -73,10 +74,10 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
         rules = node.op.vjps
         params = node.params
         if create_graph:
-            ans, inputs = node, node.parents
+            ans, inputs = node, parents
         else:
             ans, inputs = node.value, node.inputs
-        for i, parent in enumerate(node.parents):
+        for i, parent in enumerate(parents):
             if not (isinstance(parent, Node) and parent.requires_grad):
                 continue
             contribution = rules[i](g, ans, *inputs, **params)
@@ -87,16 +88,16 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
                 contribution = contribution.astype(value.dtype)   # a gradient keeps its dtype
             if anomaly:
                 check_finite(contribution, f"{node.op.name}: gradient for {parent.label} "
-                             f"{parent.shape}", node.parents)
+                             f"{parent.shape}", parents)
             waiting = counts[parent] - 1
-            previous = partial.pop(parent, None) if waiting == 0 else partial.get(parent)
-            if previous is not None:
-                contribution = previous + contribution
-            if waiting == 0:
-                ready.append((parent, contribution))
-            else:
+            if waiting:
                 counts[parent] = waiting
-                partial[parent] = contribution
+                previous = partial.get(parent)
+                partial[parent] = contribution if previous is None else previous + contribution
+            else:
+                previous = partial.pop(parent, None)
+                ready.append((parent, contribution if previous is None
+                              else previous + contribution))
 
 
 def _check_root(root: Node, seed):
