@@ -25,9 +25,11 @@ def sum_along(x, axis=None, keepdims=False):
     array([[ 3.],
            [12.]])
     """
-    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.dtype.kind != "f" \
-            or not isinstance(axis, (int, np.integer)) or not -2 <= axis < 2:
+    if not isinstance(x, np.ndarray):
         return np.sum(x, axis=axis, keepdims=keepdims)
+    if x.ndim != 2 or x.dtype.kind != "f" or not isinstance(axis, (int, np.integer)) \
+            or not -2 <= axis < 2:
+        return x.sum(axis=axis, keepdims=keepdims)      # the method skips np.sum's dispatch
     if axis % 2 == 1:
         total = x @ _ones(x.shape[1], x.dtype)
         return total[:, None] if keepdims else total
