@@ -51,19 +51,19 @@ class Node:
     # --- what it is -----------------------------------------------------------------------
     @property
     def shape(self) -> tuple:
-        return np.shape(self.value)
+        return self.value.shape
 
     @property
     def ndim(self) -> int:
-        return np.ndim(self.value)
+        return self.value.ndim
 
     @property
     def size(self) -> int:
-        return np.size(self.value)
+        return self.value.size
 
     @property
     def dtype(self):
-        return np.result_type(self.value)
+        return self.value.dtype
 
     @property
     def is_leaf(self) -> bool:
