@@ -28,6 +28,13 @@ def _draw(args) -> int:
     return 0
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograph", description="Reverse-mode automatic differentiation on numpy.")
@@ -36,12 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
     verify = commands.add_parser(
         "verify", help="the tutorial's hand-derived gradients against reverse mode")
-    verify.add_argument("--steps", type=int, default=100,
+    verify.add_argument("--steps", type=_count, default=100,
                         help="epoch of the tutorial's training loop to check (default 100)")
     verify.add_argument("--diagrams", metavar="DIR",
                         help="draw each network with its disagreeing weights in red into DIR")
     verify.add_argument("--format", choices=("dot", "svg", "png"), default="dot",
-                        help="file format of --diagrams (svg and png need Graphviz)")
+                        help="file format of --diagrams (default dot)")
     verify.set_defaults(run=_verify)
     draw = commands.add_parser(
         "draw", help="the tutorial's networks as operation graphs and network diagrams")
@@ -64,7 +71,11 @@ def main(argv=None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (OSError, ValueError) as error:       # a missing or unreadable file, say
+        print(f"autograph {args.command}: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -121,20 +121,32 @@ def _check_root(root: Node, seed):
     return seed
 
 
+def _own_arrays(found, seed):
+    """Each gradient as an array of its own: rules may pass on views, or the very same array
+    to two parents (a + b), and users update gradients in place."""
+    stored = set()     # ids of arrays already handed out
+    owned = []
+    for node, g in found:
+        if not isinstance(g, np.ndarray) or not g.flags.owndata or id(g) in stored \
+                or g is seed:
+            g = np.array(g, dtype=node.value.dtype)
+        stored.add(id(g))
+        owned.append((node, g))
+    return owned
+
+
 def backward(root: Node, seed=None, create_graph: bool = False) -> None:
-    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf requiring a gradient."""
+    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf requiring a gradient.
+
+    All or nothing: if a gradient rule fails (or `detect_anomaly` objects), no `.grad` changes.
+    """
     seed = _check_root(root, seed)
     if create_graph and not isinstance(seed, Node):
         seed = Node(seed)
-    stored = set()     # ids of arrays already stored as some leaf's grad
-    for leaf, g in propagate(root, seed, create_graph):
-        if not create_graph:
-            # A leaf's grad must be its own writable array: rules may pass on views or the
-            # very same array to two parents (a + b), and users update grads in place.
-            if not isinstance(g, np.ndarray) or not g.flags.owndata or id(g) in stored \
-                    or g is seed:
-                g = np.array(g, dtype=np.result_type(leaf.value))
-            stored.add(id(g))
+    found = list(propagate(root, seed, create_graph))
+    if not create_graph:
+        found = _own_arrays(found, seed)
+    for leaf, g in found:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
@@ -147,12 +159,14 @@ def gradients(root: Node, wrt, seed=None, create_graph: bool = False) -> list:
     if create_graph and not isinstance(seed, Node):
         seed = Node(seed)
     found = dict(propagate(root, seed, create_graph, wanted=frozenset(wrt)))
-    result = []
+    pairs = []
     for node in wrt:
         g = found.get(node)
         if g is None:
             g = np.zeros_like(node.value)
             if create_graph:
                 g = Node(g)
-        result.append(g if create_graph else np.asarray(g))
-    return result
+        pairs.append((node, g))
+    if not create_graph:
+        pairs = _own_arrays(pairs, seed)
+    return [g for _, g in pairs]

@@ -1,16 +1,19 @@
 """Functions of functions, as in JAX and HIPS autograd: grad, value_and_grad, jacobian, hessian.
 
-Arrays in give arrays out. Nodes that require a gradient in (a call made inside another grad)
-give Nodes out, with the graph of the derivative kept, so derivatives nest: grad(grad(f)).
+Arrays in give arrays out. A call made inside another transform's function (its argument a
+Node of the enclosing derivative, or a closed-over one) gives Nodes out, with the graph of the
+derivative kept, so derivatives nest: grad(grad(f)).
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Callable, Sequence
 
 import numpy as np
 
 from autograph.core.backward import gradients
+from autograph.core.modes import modes
 from autograph.core.node import Node
 
 
@@ -24,6 +27,17 @@ def _as_leaf(x):
         return x, True          # a variable of an enclosing derivative: keep its graph
     value = x.value if isinstance(x, Node) else x
     return Node(value, requires_grad=True), False
+
+
+@contextmanager
+def _evaluating():
+    """Mark a transform's function as running: derivatives taken inside it must keep their
+    graph, since they may depend on the enclosing variable through a closure."""
+    modes.transforms += 1
+    try:
+        yield
+    finally:
+        modes.transforms -= 1
 
 
 def _derivatives(out, wrt, seed, nested):
@@ -44,13 +58,14 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     def value_and_grad_f(*args, **kwargs):
         args = list(args)
-        nested = False
+        nested = modes.transforms > 0
         wrt = []
         for i in nums:
             args[i], was_nested = _as_leaf(args[i])
             nested = nested or was_nested
             wrt.append(args[i])
-        out = f(*args, **kwargs)
+        with _evaluating():
+            out = f(*args, **kwargs)
         if np.size(out.value if isinstance(out, Node) else out) != 1:
             raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, got "
                              f"shape {np.shape(out.value if isinstance(out, Node) else out)}; "
@@ -90,8 +105,10 @@ def jacobian(f: Callable, argnum: int = 0) -> Callable:
     def jacobian_f(*args, **kwargs):
         args = list(args)
         args[argnum], nested = _as_leaf(args[argnum])
+        nested = nested or modes.transforms > 0
         x = args[argnum]
-        out = f(*args, **kwargs)
+        with _evaluating():
+            out = f(*args, **kwargs)
         out_shape = np.shape(out.value if isinstance(out, Node) else out)
         rows = []
         for k in range(int(np.prod(out_shape))):

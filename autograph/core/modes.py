@@ -11,6 +11,7 @@ import numpy as np
 class _Modes(threading.local):
     grad_enabled = True
     anomaly = False
+    transforms = 0     # how many grad/jacobian calls are evaluating their function right now
 
 
 modes = _Modes()

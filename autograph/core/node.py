@@ -97,6 +97,8 @@ class Node:
             yield self[i]
 
     def __array__(self, dtype=None, copy=None):
+        if copy:                     # np.array(node) must not hand out the Node's own array
+            return np.array(self.value, dtype=dtype)
         return np.asarray(self.value, dtype=dtype)
 
     def __float__(self) -> float:

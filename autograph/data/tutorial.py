@@ -1,8 +1,9 @@
 """The tutorial's data: logistic data (section 1.3.1), three Gaussian clusters (1.3.3), and the
 initial weights of its training section (2.2).
 
-Both use numpy's legacy global generator exactly as the tutorial does, so the same seed gives
-the tutorial's arrays; the global state is saved and restored around the call.
+Each draws from a private legacy RandomState seeded as the tutorial seeds numpy's global
+generator (np.random.seed), so the same seed gives the tutorial's arrays and numpy's global
+state is left alone.
 """
 
 from __future__ import annotations

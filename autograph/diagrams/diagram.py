@@ -1,8 +1,8 @@
 """`Diagram`: DOT source plus rendering to SVG and PNG, in files or inline in Jupyter.
 
-Rendering runs a Graphviz `dot` program: the system's `dot` when it is on PATH, else
-`graphviz-pure` (a self-contained port of Graphviz installed with autograph from PyPI), else the
-program named by the environment variable AUTOGRAPH_DOT, which overrides both.
+Rendering runs a Graphviz `dot` program: the one named by the environment variable
+AUTOGRAPH_DOT if set, else the system's `dot` when it is on PATH, else `graphviz-pure` (a
+self-contained port of Graphviz installed with autograph from PyPI).
 """
 
 from __future__ import annotations

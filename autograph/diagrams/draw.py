@@ -38,9 +38,10 @@ def draw_model(path, folder, format: str = "svg", hidden: str = "relu",
     import autograph as ag
     from autograph import nn
 
+    from autograph.nn.io import _read
+
     path = Path(path)
-    with np.load(path, allow_pickle=False) as archive:
-        shapes = {name: archive[name].shape for name in archive.files}
+    shapes = {name: array.shape for name, array in _read(path).items()}
     weights = [name for name, shape in shapes.items() if len(shape) == 2]
     biases = [name for name, shape in shapes.items() if len(shape) == 1]
     if not weights or len(weights) + len(biases) != len(shapes) or \

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
 from autograph.ops import (exp, expand_dims, leaky_relu, log_softmax, matmul, maximum, relu,
                            sigmoid, softmax, softplus, sum, tanh)
 from autograph.ops import max as reduce_max
+from autograph.ops import value_of
 
 
 def linear(x):
@@ -30,15 +33,18 @@ def linear(x):
 def maxout(x, W, b=None):
     """max over k linear pieces, each with its own weights: max_j (x @ W[j] + b[j]).
 
-    `x` is (n, fan_in), `W` is (k, fan_in, fan_out), `b` is (k, fan_out); the result is
-    (n, fan_out). ReLU is maxout with pieces (W, 0); ties share the gradient equally.
+    `x` is (n, fan_in) or one example (fan_in,), `W` is (k, fan_in, fan_out), `b` is
+    (k, fan_out); the result is (n, fan_out) or (fan_out,). ReLU is maxout with pieces (W, 0);
+    ties share the gradient equally.
 
     >>> maxout(np.ones((5, 2)), np.ones((3, 2, 4)), np.zeros((3, 4))).shape
     (5, 4)
+    >>> maxout(np.ones(2), np.ones((3, 2, 4)), np.zeros((3, 4))).shape
+    (4,)
     """
-    pieces = matmul(x, W)                      # (k, n, fan_out): x broadcasts over the pieces
+    pieces = matmul(x, W)      # (k, n, fan_out), or (k, fan_out) for one example
     if b is not None:
-        pieces = pieces + expand_dims(b, 1)    # (k, 1, fan_out)
+        pieces = pieces + (expand_dims(b, 1) if np.ndim(value_of(pieces)) == 3 else b)
     return reduce_max(pieces, axis=0)
 
 

@@ -96,10 +96,15 @@ def load(model, path) -> None:
                                                                  "same_kind"):
             problems.append(f"{name} holds {array.dtype}, which does not fit "
                             f"{node.value.dtype}")
+        else:
+            with np.errstate(over="ignore"):
+                arrays[name] = array.astype(node.value.dtype)
+            if np.isinf(arrays[name]).sum() > np.isinf(array).sum():
+                problems.append(f"{name} holds values too large for {node.value.dtype}")
     if problems:
         raise ParameterFileError(f"{path}: " + "; ".join(problems))
     for name, node in parameters.items():
-        np.copyto(node.value, arrays[name], casting="same_kind")
+        np.copyto(node.value, arrays[name])
 
 
 __all__ = ["ParameterFileError", "load", "save"]

@@ -98,7 +98,8 @@ def _same_shape(targets, output, name: str):
     shape, given = np.shape(value_of(output)), np.shape(value_of(targets))
     if given == shape:
         return targets
-    if int(np.prod(given)) == int(np.prod(shape)):
+    if [n for n in given if n != 1] == [n for n in shape if n != 1]:
+        # the same data up to axes of length 1: (n,) against (n, 1), never (3, 2) against (2, 3)
         return reshape(targets, shape)
     raise ShapeError(f"{name}: targets {given} do not match the output {shape}")
 

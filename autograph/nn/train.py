@@ -14,8 +14,9 @@ from autograph.nn.optim import Adam, Optimizer
 
 @dataclass
 class History:
-    """Per epoch: the loss and, for classification, the classification rate, both averaged
-    over the epoch's examples as they were measured during the epoch."""
+    """Per epoch, as measured during the epoch: the loss over the epoch's examples (their mean,
+    or their sum for a loss with reduction="sum") and, for classification, the
+    classification rate."""
     loss: list = field(default_factory=list)
     classification_rate: list = field(default_factory=list)
 
@@ -75,6 +76,8 @@ def fit(model: Callable, X, y, loss: Callable = cross_entropy,
     if metric == "auto":
         base = getattr(loss, "func", loss)           # functools.partial(cross_entropy, ...)
         metric = classification_rate if base in (cross_entropy, binary_cross_entropy) else None
+    # a batch's loss is a mean over its examples unless the loss says it sums them
+    summed = getattr(loss, "keywords", {}).get("reduction") == "sum"
     batch = n if batch_size is None else int(batch_size)
     if batch < 1:
         raise ValueError(f"fit: batch_size must be positive, got {batch_size}")
@@ -97,10 +100,10 @@ def fit(model: Callable, X, y, loss: Callable = cross_entropy,
             optimizer.zero_grad()
             batch_loss.backward()
             optimizer.step()
-            total += float(batch_loss.value) * len(X_batch)
+            total += float(batch_loss.value) * (1 if summed else len(X_batch))
             if metric is not None:
                 correct += metric(output, y_batch) * len(X_batch)
-        history.loss.append(total / n)
+        history.loss.append(total if summed else total / n)
         if metric is not None:
             history.classification_rate.append(correct / n)
         if bar is not None:

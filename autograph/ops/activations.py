@@ -23,8 +23,9 @@ def _exp_range(dtype) -> float:
 
 
 def _sigmoid(x):
-    # 1 / (1 + exp(-x)) with exp's argument capped: one transcendental, no overflow warning;
-    # below the cap sigmoid is smaller than the smallest normal number anyway.
+    # 1 / (1 + exp(-x)) with exp's argument capped: one transcendental, no overflow warning.
+    # Below -708 (float64) the result stays at about 3e-308 instead of going on to 0, which
+    # keeps log(sigmoid(x)) finite; log_sigmoid needs softplus: log sigmoid(x) = -softplus(-x).
     z = np.negative(x)
     return 1.0 / (1.0 + np.exp(np.minimum(z, _exp_range(z.dtype))))
 
@@ -56,18 +57,9 @@ softplus = Primitive("softplus", lambda x: np.logaddexp(0.0, x),
 
 
 def _exp_shifted(x, axis):
-    """(x - c, exp(x - c), its sum along axis) for a shift c that makes exp(x - c) <= 1.
-
-    One shift for the whole array costs a cheap full reduction, where numpy's row-wise max over
-    a short axis costs as much as the exp itself. It gives every row the same result as its
-    own shift when all entries lie within exp's normal range of each other; otherwise each row
-    gets its own shift.
-    """
-    largest = x.max()
-    if largest - x.min() < _exp_range(x.dtype):    # False for inf and nan too
-        shifted = x - largest
-    else:
-        shifted = x - x.max(axis=axis, keepdims=True)
+    """(x - m, exp(x - m), its sum along axis), m the largest entry of each row: exp(x - m) is
+    at most 1, and each row's result is exactly what it would be on its own."""
+    shifted = x - x.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
     return shifted, e, sum_along(e, axis=axis, keepdims=True)
 

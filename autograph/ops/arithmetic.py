@@ -5,16 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from autograph.core.node import Primitive
-from autograph.ops.elementwise import log, where
+from autograph.ops.elementwise import broadcast_failure, log, where
 from autograph.ops.shape import swapaxes
 
 
-def _broadcast_failure(a, b) -> str:
-    return f"shapes {np.shape(a)} and {np.shape(b)} do not broadcast"
-
-
 def _binary(name, symbol, forward, grad_a, grad_b):
-    return Primitive(name, forward, grad_a, grad_b, explain=_broadcast_failure, symbol=symbol)
+    return Primitive(name, forward, grad_a, grad_b, explain=broadcast_failure, symbol=symbol)
 
 
 add = _binary("add", "+", np.add,

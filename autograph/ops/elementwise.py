@@ -12,6 +12,15 @@ def value_of(x):
     return x.value if isinstance(x, Node) else x
 
 
+def broadcast_failure(a, b) -> str | None:
+    """Why two operands failed: their shapes, if those are the cause."""
+    try:
+        np.broadcast_shapes(np.shape(a), np.shape(b))
+    except ValueError:
+        return f"shapes {np.shape(a)} and {np.shape(b)} do not broadcast"
+    return None      # another failure (e.g. integers to a negative power): numpy's message
+
+
 exp = Primitive("exp", np.exp,
                 lambda g, ans, x: g * ans)
 
@@ -28,12 +37,12 @@ absolute = Primitive("absolute", np.absolute,
 maximum = Primitive("maximum", np.maximum,
                     lambda g, ans, a, b: g * (a >= b),
                     lambda g, ans, a, b: g * (a < b),
-                    explain=lambda a, b: f"shapes {np.shape(a)} and {np.shape(b)} do not broadcast")
+                    explain=broadcast_failure)
 
 minimum = Primitive("minimum", np.minimum,
                     lambda g, ans, a, b: g * (a <= b),
                     lambda g, ans, a, b: g * (a > b),
-                    explain=lambda a, b: f"shapes {np.shape(a)} and {np.shape(b)} do not broadcast")
+                    explain=broadcast_failure)
 
 _where = Primitive("where", np.where,
                    None,   # the condition is a plain array: `where` below unwraps it

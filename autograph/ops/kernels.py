@@ -40,6 +40,8 @@ def sum_along(x, axis=None, keepdims=False):
 def broadcast(x, shape) -> np.ndarray:
     """`x` repeated to `shape` as a new array: `numpy.broadcast_to` makes a view, but its
     Python-level checks cost several times more than filling a small array."""
+    if np.ndim(x) > len(shape):      # assignment would drop leading 1s; numpy's rule does not
+        raise ValueError(f"cannot broadcast {np.shape(x)} to {shape}: more dimensions")
     out = np.empty(shape, dtype=np.result_type(x))
     out[...] = x
     return out

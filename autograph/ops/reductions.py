@@ -27,8 +27,13 @@ def _kept(g, x, axis, keepdims):
     return g.reshape(tuple(shape))
 
 
-def _axis_failure(x, axis=None, keepdims=False) -> str:
-    return f"axis {axis} is out of range for {np.ndim(x)} dimensions"
+def _axis_failure(x, axis=None, keepdims=False) -> str | None:
+    ndim = np.ndim(x)
+    axes = () if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    outside = [a for a in axes if not -ndim <= a < ndim]
+    if outside:
+        return f"axis {outside[0]} is out of range for {ndim} dimensions"
+    return None      # another failure: numpy's own message says which
 
 
 _sum = Primitive("sum", sum_along,
@@ -44,11 +49,9 @@ def sum(x, axis=None, keepdims=False):
 
 def mean(x, axis=None, keepdims=False):
     """Mean over `axis`, as `numpy.mean`; composed of sum and a division."""
-    shape = np.shape(value_of(x))
-    count = 1
-    for a in _axes(axis, len(shape)):
-        count *= shape[a]
-    return sum(x, axis, keepdims) / count
+    total = sum(x, axis, keepdims)       # checks the axis, naming the operands
+    reduced = np.size(value_of(total))
+    return total / (np.size(value_of(x)) // reduced if reduced else 1)
 
 
 def _max_grad(g, ans, x, axis=None, keepdims=False):

@@ -64,7 +64,10 @@ def test_grad_of_grad_against_finite_differences_of_the_first_derivative(op, dom
 
 @pytest.mark.parametrize("op,domain", SECOND.values(), ids=SECOND.keys())
 def test_backward_through_a_gradient(op, domain):
-    """The gradient, as a graph (create_graph), differentiated again: Hessian-projected."""
+    """The gradient, as a graph (create_graph), differentiated again: Hessian-projected.
+
+    The reference here is central differences of the engine's own first-order gradient (checked
+    against independent finite differences in test_gradients.py), not of plain numpy."""
     def first_derivative(x):
         return ag.grad(lambda v: op(v).sum())(x)
     assert_gradients_close(first_derivative, domain(5), rtol=1e-5, atol=1e-7)

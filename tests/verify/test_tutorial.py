@@ -141,7 +141,6 @@ def test_example_diagram_highlights_the_failed_entries(monkeypatch, examples):
 
 
 def test_cli_verify_draws_the_failed_networks(tmp_path, capsys):
-    pytest.importorskip("autograph.diagrams")
     assert main(["verify", "--steps", "5", "--diagrams", str(tmp_path)]) == 0
     drawn = sorted(tmp_path.glob("*.dot"))
     assert len(drawn) == 8 == capsys.readouterr().out.count("   drawn: ")
