@@ -12,7 +12,6 @@ busy, BLAS threads cost more than they gain, and OPENBLAS_NUM_THREADS=1 (or OMP_
 can make training several times faster (measured: 6 s instead of 38 s on 2 shared cores).
 """
 
-import numpy as np
 
 import autograph as ag
 from autograph.data import digits

@@ -5,3 +5,4 @@ from autograph.core.modes import detect_anomaly, enable_grad, no_grad
 from autograph.core.backward import GraphError, backward, gradients, unbroadcast
 from autograph.core.functional import grad, hessian, hvp, jacobian, value_and_grad
 from autograph.core.gradcheck import GradcheckResult, gradcheck
+from autograph.core.graph import topological_order

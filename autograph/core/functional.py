@@ -14,7 +14,7 @@ import numpy as np
 
 from autograph.core.backward import gradients
 from autograph.core.modes import modes
-from autograph.core.node import Node
+from autograph.core.node import Node, value_of
 
 
 def _argnums(argnums) -> tuple:
@@ -25,8 +25,7 @@ def _as_leaf(x):
     """The variable to differentiate with respect to, and whether the call is nested."""
     if isinstance(x, Node) and x.requires_grad:
         return x, True          # a variable of an enclosing derivative: keep its graph
-    value = x.value if isinstance(x, Node) else x
-    return Node(value, requires_grad=True), False
+    return Node(value_of(x), requires_grad=True), False
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 
 from autograph.core.backward import gradients
-from autograph.core.node import Node
+from autograph.core.node import Node, value_of
 
 
 @dataclass
@@ -66,7 +66,7 @@ def _scalar_output(f, args, projection):
 
 
 def _value(x) -> float:
-    return float(np.asarray(x.value if isinstance(x, Node) else x))
+    return float(np.asarray(value_of(x)))
 
 
 def gradcheck(f: Callable, *inputs, eps: float = 1e-6, atol: float = 1e-6,
@@ -80,7 +80,7 @@ def gradcheck(f: Callable, *inputs, eps: float = 1e-6, atol: float = 1e-6,
     >>> result.ok
     True
     """
-    arrays = [np.array(x.value if isinstance(x, Node) else x, dtype=np.float64) for x in inputs]
+    arrays = [np.array(value_of(x), dtype=np.float64) for x in inputs]
     names = [(x.name if isinstance(x, Node) and x.name else f"input {i}")
              for i, x in enumerate(inputs)]
     leaves = [Node(a, requires_grad=True, name=n) for a, n in zip(arrays, names)]

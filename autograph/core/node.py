@@ -131,22 +131,22 @@ class Node:
 
     # --- comparisons give plain boolean arrays, as numpy's do: they have no gradient ------------
     def __lt__(self, other):
-        return self.value < _value(other)
+        return self.value < value_of(other)
 
     def __le__(self, other):
-        return self.value <= _value(other)
+        return self.value <= value_of(other)
 
     def __gt__(self, other):
-        return self.value > _value(other)
+        return self.value > value_of(other)
 
     def __ge__(self, other):
-        return self.value >= _value(other)
+        return self.value >= value_of(other)
 
     def __eq__(self, other):
-        return self.value == _value(other)
+        return self.value == value_of(other)
 
     def __ne__(self, other):
-        return self.value != _value(other)
+        return self.value != value_of(other)
 
     # Identity, as for any object: Nodes are dict keys in backward. Defining __eq__ would
     # otherwise remove it; dicts and sets test identity before equality.
@@ -239,7 +239,8 @@ class Node:
 _NO_PARAMS: dict = {}
 
 
-def _value(x):
+def value_of(x):
+    """The array inside a Node (or `x` itself): for masks and signs, which have no gradient."""
     return x.value if isinstance(x, Node) else x
 
 

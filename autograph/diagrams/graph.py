@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograph.core.backward import gradients as reverse_gradients
+from autograph.core.graph import topological_order
 from autograph.core.node import Node
 from autograph.diagrams import style
 from autograph.diagrams.diagram import Diagram, attributes, quote
@@ -17,26 +18,6 @@ from autograph.diagrams.diagram import Diagram, attributes, quote
 # Operations whose arguments can be swapped: their edges need no argument number.
 COMMUTATIVE = frozenset({"add", "multiply", "maximum", "minimum"})
 SHARED_LEAF_USES = 4    # a leaf used more often is drawn beside each use
-
-
-def topological_order(root: Node) -> list:
-    """Every Node `root` depends on, each once, parents before the nodes that use them.
-
-    Iterative depth-first walk, so a chain of a million nodes needs no recursion.
-    """
-    order, seen = [], {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if isinstance(parent, Node) and parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def depends_on(order: list, target: Node) -> set:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Callable, Iterator, Sequence
 
-import numpy as np
 
 from autograph.core import Node
 from autograph.nn.activations import (activation_name, get_activation, leaky_relu, maxout,

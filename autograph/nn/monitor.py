@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograph.core import Node, enable_grad
+from autograph.core.graph import topological_order
 from autograph.ops import relu, sigmoid, tanh
 
 
@@ -62,20 +63,6 @@ def _in_condition(op, h: np.ndarray, tol: float) -> np.ndarray:
 _WATCHED = {relu: "dead", sigmoid: "saturated", tanh: "saturated"}
 
 
-def _inputs_first(root: Node) -> list:
-    """The graph's nodes in topological order, inputs first (iterative, no recursion)."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((p, False) for p in node.parents if isinstance(p, Node))
-    return order
-
-
 def _feeding_parameters(node: Node) -> list:
     """Names of the parameters between `node` and the previous layer of watched units."""
     names, seen, stack = [], set(), list(node.parents)
@@ -99,7 +86,7 @@ def unit_report(model, X, tol: float = 0.01) -> UnitReport:
     report = UnitReport()
     if not isinstance(output, Node):
         return report
-    for node in _inputs_first(output):
+    for node in topological_order(output):
         condition = _WATCHED.get(node.op)
         if condition is None:
             continue

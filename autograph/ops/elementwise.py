@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograph.core.node import Node, Primitive
-
-
-def value_of(x):
-    """The array inside a Node (or `x` itself): for masks and signs, which have no gradient."""
-    return x.value if isinstance(x, Node) else x
+from autograph.core.node import Primitive, value_of
 
 
 def broadcast_failure(a, b) -> str | None:

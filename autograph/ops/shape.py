@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograph.core.node import Node, Primitive
+from autograph.core.node import Node, Primitive, value_of
 from autograph.ops.kernels import broadcast
 
 
@@ -131,6 +131,6 @@ def stack(xs, axis=0):
 
 def expand_dims(x, axis):
     """Insert an axis of length 1 at `axis`."""
-    shape = list(np.shape(x.value if isinstance(x, Node) else x))
+    shape = list(np.shape(value_of(x)))
     shape.insert(axis % (len(shape) + 1), 1)
     return reshape(x, tuple(shape))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograph.core import Node, unbroadcast
+from autograph.core.graph import topological_order as _walk
 
 # Outputs of these primitives are what the field calls activations.
 ACTIVATIONS = frozenset({"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax",
@@ -20,21 +21,7 @@ ACTIVATIONS = frozenset({"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "s
 
 def topological_order(root: Node) -> list:
     """The nodes `root` depends on through gradient-requiring nodes, parents first."""
-    order, seen = [], set()
-    stack = [(root, False)]
-    while stack:   # iterative: deep graphs must not hit the recursion limit
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        for parent in node.parents:
-            if isinstance(parent, Node) and parent.requires_grad and parent not in seen:
-                stack.append((parent, False))
-    return order
+    return _walk(root, requiring_grad=True)
 
 
 def _read(x, values):

@@ -5,7 +5,6 @@ import zipfile
 import numpy as np
 import pytest
 
-import autograph as ag
 from autograph import nn
 
 

@@ -1,7 +1,6 @@
 """unit_report: dead ReLU units and saturated sigmoid / tanh units, per layer, read from the graph."""
 
 import numpy as np
-import pytest
 
 import autograph as ag
 from autograph import nn
