@@ -278,12 +278,28 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args, **params):
-        if len(args) == 1:                  # most ops: spare them the loop
+        # One and two arguments are nearly every op: spare them the general loop.
+        count = len(args)
+        if count == 1:
             arg = args[0]
             if not isinstance(arg, Node):
                 return self.forward(arg, **params)
             values = (arg.value,)
             requires_grad = arg.requires_grad
+        elif count == 2:
+            a, b = args
+            if isinstance(a, Node):
+                if isinstance(b, Node):
+                    values = (a.value, b.value)
+                    requires_grad = a.requires_grad or b.requires_grad
+                else:
+                    values = (a.value, b)
+                    requires_grad = a.requires_grad
+            elif isinstance(b, Node):
+                values = (a, b.value)
+                requires_grad = b.requires_grad
+            else:
+                return self.forward(a, b, **params)
         else:
             values = []
             traced = requires_grad = False
