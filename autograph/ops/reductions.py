@@ -10,19 +10,12 @@ from autograph.ops.kernels import sum_along
 from autograph.ops.shape import broadcast_to
 
 
-def _axes(axis, ndim) -> tuple:
-    if axis is None:
-        return tuple(range(ndim))
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return tuple(a % ndim for a in axes)
-
-
 def _kept(g, x, axis, keepdims):
     """`g`, a reduction's gradient, reshaped so that it broadcasts against the input `x`."""
     if keepdims or axis is None:       # a scalar broadcasts as it is
         return g
     shape = list(np.shape(x))
-    for a in _axes(axis, len(shape)):
+    for a in axis if isinstance(axis, tuple) else (axis,):
         shape[a] = 1
     return g.reshape(tuple(shape))
 
