@@ -43,16 +43,16 @@ def _count_consumers(root: Node) -> dict:
     """For each node that needs a gradient, how many edges from its consumers lead to it."""
     counts = {}
     stack = [root]
+    pop, push, seen = stack.pop, stack.append, counts.get
     while stack:
-        node = stack.pop()
-        for parent in node.parents:
+        for parent in pop().parents:
             if isinstance(parent, Node) and parent.requires_grad:
-                seen = counts.get(parent)
-                if seen is None:
+                count = seen(parent)
+                if count is None:
                     counts[parent] = 1
-                    stack.append(parent)
+                    push(parent)
                 else:
-                    counts[parent] = seen + 1
+                    counts[parent] = count + 1
     return counts
 
 
@@ -62,25 +62,30 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
     counts = _count_consumers(root)
     partial = {}              # gradients of nodes still waiting for some of their consumers
     ready = [(root, seed)]    # nodes whose gradient is complete
+    pop, push = ready.pop, ready.append
     anomaly = modes.anomaly
     while ready:
-        node, g = ready.pop()
+        node, g = pop()
         parents = node.parents
         if not parents:
             yield node, g
             continue
         if wanted and node in wanted:
             yield node, g
-        rules = node.op.vjps
-        params = node.params
+        rules, params = node.op.vjps, node.params
         if create_graph:
             ans, inputs = node, parents
         else:
             ans, inputs = node.value, node.inputs
-        for i, parent in enumerate(parents):
+        i = -1
+        for parent in parents:
+            i += 1
             if not (isinstance(parent, Node) and parent.requires_grad):
                 continue
-            contribution = rules[i](g, ans, *inputs, **params)
+            if params:
+                contribution = rules[i](g, ans, *inputs, **params)
+            else:
+                contribution = rules[i](g, ans, *inputs)
             value = parent.value
             if contribution.shape != value.shape:
                 contribution = unbroadcast(contribution, value.shape)
@@ -96,8 +101,7 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
                 partial[parent] = contribution if previous is None else previous + contribution
             else:
                 previous = partial.pop(parent, None)
-                ready.append((parent, contribution if previous is None
-                              else previous + contribution))
+                push((parent, contribution if previous is None else previous + contribution))
 
 
 def _check_root(root: Node, seed):

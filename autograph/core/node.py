@@ -126,7 +126,6 @@ class Node:
         `self` must be a scalar unless `seed` (the gradient of some scalar with respect to
         `self`, same shape) is given.
         """
-        from autograph.core.backward import backward
         backward(self, seed, create_graph=create_graph)
 
     # --- comparisons give plain boolean arrays, as numpy's do: they have no gradient ------------
@@ -237,6 +236,7 @@ class Node:
 
 
 _NO_PARAMS: dict = {}
+_new_node = Node.__new__     # a Node without __init__'s checks: Primitive fills its fields
 
 
 def value_of(x):
@@ -314,12 +314,12 @@ class Primitive:
             if not traced:
                 return self.forward(*args, **params)
         try:
-            value = self.forward(*values, **params)
+            value = self.forward(*values, **params) if params else self.forward(*values)
         except (ValueError, IndexError, TypeError) as error:
             raise ShapeError(self.failure_message(args, values, params, error)) from error
         if type(value) is not np.ndarray:    # numpy returns scalars for 0-d results
             value = np.asarray(value)
-        node = Node.__new__(Node)
+        node = _new_node(Node)
         node.value = value
         node.grad = node.name = None
         node.op = self
@@ -358,7 +358,9 @@ def check_finite(value, what: str, args=()) -> None:
         raise FloatingPointError(f"{what} is not finite: {kind}{where}{inputs}")
 
 
-# Operators are defined in autograph.ops, which needs Node: import it last.
+# Operators are defined in autograph.ops, and reverse mode in autograph.core.backward; both need
+# Node: import them last.
+from autograph.core.backward import backward  # noqa: E402
 from autograph.ops import (absolute, add, divide, exp, getitem, log, matmul, max, mean,  # noqa: E402
                            multiply, negative, power, reshape, subtract, sum, swapaxes,
                            transpose)

@@ -6,12 +6,14 @@ recomputing from the input (sigmoid, tanh, softmax, log_softmax).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from autograph.core.node import Primitive
 from autograph.ops.elementwise import exp, where
-from autograph.ops.kernels import sum_along
-from autograph.ops.reductions import sum
+from autograph.ops.kernels import max_along, sum_along
+from autograph.ops.reductions import _sum
 
 
 # exp(t) is a finite, normal number for |t| below these limits (float64: 708).
@@ -22,12 +24,24 @@ def _exp_range(dtype) -> float:
     return _EXP_RANGE.get(dtype, 708.0)
 
 
+@lru_cache(maxsize=16)
+def _sigmoid_constants(dtype):
+    # 0-d arrays of x's own dtype: numpy combines them with x faster than Python floats, and
+    # without changing x's precision (a float64 constant would turn float32 into float64).
+    return np.array(_exp_range(dtype), dtype), np.array(1, dtype)
+
+
 def _sigmoid(x):
     # 1 / (1 + exp(-x)) with exp's argument capped: one transcendental, no overflow warning.
     # Below -708 (float64) the result stays at about 3e-308 instead of going on to 0, which
     # keeps log(sigmoid(x)) finite; log_sigmoid needs softplus: log sigmoid(x) = -softplus(-x).
     z = np.negative(x)
-    return 1.0 / (1.0 + np.exp(np.minimum(z, _exp_range(z.dtype))))
+    cap, one = _sigmoid_constants(z.dtype)
+    e = np.exp(np.minimum(z, cap))
+    if type(e) is not np.ndarray:        # a 0-d input gives a numpy scalar
+        return one / (one + e)
+    e += one                             # e is a new array: update it in place
+    return np.reciprocal(e, out=e)
 
 
 sigmoid = Primitive("sigmoid", _sigmoid,
@@ -59,7 +73,7 @@ softplus = Primitive("softplus", lambda x: np.logaddexp(0.0, x),
 def _exp_shifted(x, axis):
     """(x - m, exp(x - m), its sum along axis), m the largest entry of each row: exp(x - m) is
     at most 1, and each row's result is exactly what it would be on its own."""
-    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted = x - max_along(x, axis=axis, keepdims=True)
     e = np.exp(shifted)
     return shifted, e, sum_along(e, axis=axis, keepdims=True)
 
@@ -75,7 +89,7 @@ def _log_softmax(x, axis):
 
 
 _softmax_op = Primitive("softmax", _softmax,
-                        lambda g, ans, x, axis: ans * (g - sum(g * ans, axis, keepdims=True)))
+                        lambda g, ans, x, axis: ans * (g - _sum(g * ans, axis=axis, keepdims=True)))
 
 
 def softmax(x, axis=-1):
@@ -88,7 +102,7 @@ def softmax(x, axis=-1):
 
 
 _log_softmax_op = Primitive("log_softmax", _log_softmax,
-                            lambda g, ans, x, axis: g - exp(ans) * sum(g, axis, keepdims=True))
+                            lambda g, ans, x, axis: g - exp(ans) * _sum(g, axis=axis, keepdims=True))
 
 
 def log_softmax(x, axis=-1):

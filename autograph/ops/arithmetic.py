@@ -6,6 +6,7 @@ import numpy as np
 
 from autograph.core.node import Primitive
 from autograph.ops.elementwise import broadcast_failure, log, where
+from autograph.ops.kernels import dot
 from autograph.ops.shape import swapaxes
 
 
@@ -53,7 +54,7 @@ def _matmul_grad_a(g, ans, a, b):
         return g[..., None] * b if a.ndim > 1 else g * b
     if a.ndim == 1:                  # (n,) @ (..., n, m) -> (..., m)
         return (b @ g[..., None])[..., 0]
-    return g @ _swap_last(b)
+    return matmul(g, _swap_last(b))
 
 
 def _matmul_grad_b(g, ans, a, b):
@@ -61,7 +62,7 @@ def _matmul_grad_b(g, ans, a, b):
         return a[:, None] * g[..., None, :] if b.ndim > 1 else g * a
     if b.ndim == 1:                  # (..., n, m) @ (m,) -> (..., n)
         return (_swap_last(a) @ g[..., None])[..., 0]
-    return _swap_last(a) @ g
+    return matmul(_swap_last(a), g)
 
 
 def _matmul_failure(a, b) -> str | None:
@@ -75,5 +76,5 @@ def _matmul_failure(a, b) -> str | None:
     return f"batch shapes {a_shape[:-2]} and {b_shape[:-2]} do not broadcast"
 
 
-matmul = Primitive("matmul", np.matmul, _matmul_grad_a, _matmul_grad_b,
+matmul = Primitive("matmul", dot, _matmul_grad_a, _matmul_grad_b,
                    explain=_matmul_failure, symbol="@")

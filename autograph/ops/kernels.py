@@ -25,23 +25,54 @@ def sum_along(x, axis=None, keepdims=False):
     array([[ 3.],
            [12.]])
     """
-    if not isinstance(x, np.ndarray):
-        return np.sum(x, axis=axis, keepdims=keepdims)
-    if x.ndim != 2 or x.dtype.kind != "f" or not isinstance(axis, (int, np.integer)) \
-            or not -2 <= axis < 2:
-        return x.sum(axis=axis, keepdims=keepdims)      # the method skips np.sum's dispatch
-    if axis % 2 == 1:
-        total = x @ _ones(x.shape[1], x.dtype)
-        return total[:, None] if keepdims else total
-    total = _ones(x.shape[0], x.dtype) @ x
-    return total[None, :] if keepdims else total
+    if type(x) is np.ndarray and x.ndim == 2 and x.dtype.kind == "f":
+        if axis == 1 or axis == -1:
+            total = x @ _ones(x.shape[1], x.dtype)
+            return total[:, None] if keepdims else total
+        if axis == 0 or axis == -2:
+            total = _ones(x.shape[0], x.dtype) @ x
+            return total[None, :] if keepdims else total
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+# Below this many columns, a row maximum is faster as a running maximum over the columns.
+_NARROW = 16
+
+
+def max_along(x, axis=None, keepdims=False):
+    """`numpy.max(x, axis, keepdims)`, faster for matrices with few columns.
+
+    numpy reduces each row of a 300 x 3 matrix in a loop of its own (13 us, more than an
+    exponential of the whole matrix); a running `maximum` over the 3 columns is 5 times faster.
+
+    >>> max_along(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]]), axis=1, keepdims=True)
+    array([[5.],
+           [7.]])
+    """
+    if not isinstance(x, np.ndarray) or x.ndim != 2 or axis not in (1, -1) \
+            or not 1 < x.shape[1] <= _NARROW or x.dtype.kind != "f":
+        return np.max(x, axis=axis, keepdims=keepdims)
+    out = np.maximum(x[:, 0], x[:, 1])
+    for j in range(2, x.shape[1]):
+        np.maximum(out, x[:, j], out=out)
+    return out[:, None] if keepdims else out
+
+
+def dot(a, b):
+    """`a @ b`; for two matrices `ndarray.dot`, which skips matmul's gufunc machinery (about
+    a third faster on the tutorial's small matrices)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 == b.ndim:
+        return a.dot(b)
+    return np.matmul(a, b)
 
 
 def broadcast(x, shape) -> np.ndarray:
     """`x` repeated to `shape` as a new array: `numpy.broadcast_to` makes a view, but its
     Python-level checks cost several times more than filling a small array."""
-    if np.ndim(x) > len(shape):      # assignment would drop leading 1s; numpy's rule does not
-        raise ValueError(f"cannot broadcast {np.shape(x)} to {shape}: more dimensions")
-    out = np.empty(shape, dtype=np.result_type(x))
+    if type(x) is not np.ndarray:
+        x = np.asarray(x)
+    if x.ndim > len(shape):      # assignment would drop leading 1s; numpy's rule does not
+        raise ValueError(f"cannot broadcast {x.shape} to {shape}: more dimensions")
+    out = np.empty(shape, dtype=x.dtype)
     out[...] = x
     return out

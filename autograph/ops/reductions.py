@@ -6,7 +6,7 @@ import numpy as np
 
 from autograph.core.node import Primitive
 from autograph.ops.elementwise import exp, value_of
-from autograph.ops.kernels import sum_along
+from autograph.ops.kernels import max_along, sum_along
 from autograph.ops.shape import broadcast_to
 
 
@@ -31,7 +31,7 @@ def _axis_failure(x, axis=None, keepdims=False) -> str | None:
 
 _sum = Primitive("sum", sum_along,
                  lambda g, ans, x, axis=None, keepdims=False:
-                     broadcast_to(_kept(g, x, axis, keepdims), np.shape(x)),
+                     broadcast_to(_kept(g, x, axis, keepdims), x.shape),
                  explain=_axis_failure)
 
 
@@ -55,7 +55,7 @@ def _max_grad(g, ans, x, axis=None, keepdims=False):
     return _kept(g, x, axis, keepdims) * share.astype(x_value.dtype, copy=False)
 
 
-_max = Primitive("max", np.max, _max_grad, explain=_axis_failure)
+_max = Primitive("max", max_along, _max_grad, explain=_axis_failure)
 
 
 def max(x, axis=None, keepdims=False):
@@ -65,7 +65,7 @@ def max(x, axis=None, keepdims=False):
 
 def _logsumexp(x, axis=None, keepdims=False):
     x = np.asarray(x)
-    shift = np.max(x, axis=axis, keepdims=True)
+    shift = max_along(x, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0.0)   # all -inf (or inf) stays -inf (or inf)
     total = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
     return total if keepdims else np.squeeze(total, axis=axis)
