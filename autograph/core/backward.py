@@ -1,11 +1,16 @@
 """Reverse mode: walk the graph from the output back to the leaves, applying the chain rule.
 
-No recursion: consumers are counted by an iterative depth-first walk, then nodes are processed
-once all their consumers have passed their gradients on (Kahn's order), so a chain of a million
-nodes differentiates in linear time. A node's gradient is dropped as soon as it is consumed.
+No recursion, and no counting pass: every Node carries its creation number (`order`), and a
+node's consumers were all made after it. Taking the latest-made node first from a heap of the
+nodes that have received a gradient therefore reaches each node only once all its consumers have
+passed theirs on. A chain of a million nodes differentiates in linear time (the heap holds one
+node); a graph whose widest level holds w nodes costs log w more per node. A node's gradient is
+dropped as soon as it is consumed.
 """
 
 from __future__ import annotations
+
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -39,33 +44,15 @@ def unbroadcast(g, shape):
     return g
 
 
-def _count_consumers(root: Node) -> dict:
-    """For each node that needs a gradient, how many edges from its consumers lead to it."""
-    counts = {}
-    stack = [root]
-    pop, push, seen = stack.pop, stack.append, counts.get
-    while stack:
-        for parent in pop().parents:
-            if isinstance(parent, Node) and parent.requires_grad:
-                count = seen(parent)
-                if count is None:
-                    counts[parent] = 1
-                    push(parent)
-                else:
-                    counts[parent] = count + 1
-    return counts
-
-
 def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
     """Yield (node, gradient of root with respect to node) for every leaf, and every node in
     `wanted`, that the root depends on through nodes requiring gradients."""
-    counts = _count_consumers(root)
-    partial = {}              # gradients of nodes still waiting for some of their consumers
-    ready = [(root, seed)]    # nodes whose gradient is complete
-    pop, push = ready.pop, ready.append
+    pending = {root: seed}      # gradients received so far, by node
+    heap = [(-root.order, root)]  # latest-made first: all of a node's consumers come after it
     anomaly = modes.anomaly
-    while ready:
-        node, g = pop()
+    while heap:
+        node = heappop(heap)[1]
+        g = pending.pop(node)
         parents = node.parents
         if not parents:
             yield node, g
@@ -94,14 +81,12 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
             if anomaly:
                 check_finite(contribution, f"{node.op.name}: gradient for {parent.label} "
                              f"{parent.shape}", parents)
-            waiting = counts[parent] - 1
-            if waiting:
-                counts[parent] = waiting
-                previous = partial.get(parent)
-                partial[parent] = contribution if previous is None else previous + contribution
+            previous = pending.get(parent)
+            if previous is None:
+                pending[parent] = contribution
+                heappush(heap, (-parent.order, parent))
             else:
-                previous = partial.pop(parent, None)
-                push((parent, contribution if previous is None else previous + contribution))
+                pending[parent] = previous + contribution
 
 
 def _check_root(root: Node, seed):

@@ -9,6 +9,8 @@ Nodes (``create_graph=True``: the gradient is itself a graph, for higher derivat
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from autograph.core.modes import modes
@@ -29,7 +31,7 @@ class Node:
     """
 
     __slots__ = ("value", "grad", "name", "op", "parents", "inputs", "params", "requires_grad",
-                 "__weakref__")
+                 "order", "__weakref__")
     # Makes `ndarray <op> Node` call Node's reflected operators instead of broadcasting over it.
     __array_ufunc__ = None
 
@@ -47,6 +49,7 @@ class Node:
         self.inputs = ()
         self.params = _NO_PARAMS
         self.requires_grad = bool(requires_grad)
+        self.order = next(_creation)      # creation number: backward's topological order
 
     # --- what it is -----------------------------------------------------------------------
     @property
@@ -236,6 +239,7 @@ class Node:
 
 
 _NO_PARAMS: dict = {}
+_creation = itertools.count()   # numbers Nodes as made: a consumer outnumbers its inputs
 _new_node = Node.__new__     # a Node without __init__'s checks: Primitive fills its fields
 
 
@@ -323,6 +327,7 @@ class Primitive:
         node.value = value
         node.grad = node.name = None
         node.op = self
+        node.order = next(_creation)
         if modes.grad_enabled:
             node.parents = args
             node.inputs = values

@@ -102,7 +102,8 @@ def softmax(x, axis=-1):
 
 
 _log_softmax_op = Primitive("log_softmax", _log_softmax,
-                            lambda g, ans, x, axis: g - exp(ans) * _sum(g, axis=axis, keepdims=True))
+                            lambda g, ans, x, axis:
+                                g - exp(ans) * _sum(g, axis=axis, keepdims=True))
 
 
 def log_softmax(x, axis=-1):
