@@ -12,9 +12,9 @@
 from autograph.core import (GradcheckResult, GraphError, Node, Primitive, ShapeError, backward,
                             detect_anomaly, enable_grad, grad, gradcheck, gradients, hessian,
                             hvp, jacobian, no_grad, value_and_grad)
-from autograph.ops import (absolute, add, broadcast_to, concatenate, divide, exp, expand_dims,
-                           getitem, leaky_relu, log, log_softmax, logsumexp, matmul, max,
-                           maximum, mean, minimum, multiply, negative, power, relu, reshape,
+from autograph.ops import (absolute, add, astype, broadcast_to, concatenate, divide, exp,
+                           expand_dims, getitem, leaky_relu, log, log_softmax, logsumexp, matmul,
+                           max, maximum, mean, minimum, multiply, negative, power, relu, reshape,
                            sigmoid, softmax, softplus, sqrt, stack, subtract, sum, swapaxes,
                            take, tanh, transpose, value_of, where)
 from autograph.verify import assert_gradients_match, check_gradients

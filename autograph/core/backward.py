@@ -16,6 +16,7 @@ import numpy as np
 
 from autograph.core.modes import modes
 from autograph.core.node import Node, ShapeError, check_finite
+from autograph.ops.elementwise import astype
 from autograph.ops.kernels import sum_along
 
 
@@ -76,8 +77,8 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
             value = parent.value
             if contribution.shape != value.shape:
                 contribution = unbroadcast(contribution, value.shape)
-            if not create_graph and contribution.dtype is not value.dtype:
-                contribution = contribution.astype(value.dtype)   # a gradient keeps its dtype
+            if contribution.dtype is not value.dtype:    # a gradient has its variable's dtype
+                contribution = astype(contribution, value.dtype)
             if anomaly:
                 check_finite(contribution, f"{node.op.name}: gradient for {parent.label} "
                              f"{parent.shape}", parents)

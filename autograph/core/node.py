@@ -234,6 +234,9 @@ class Node:
     def exp(self):
         return exp(self)
 
+    def astype(self, dtype):
+        return astype(self, dtype)
+
     def log(self):
         return log(self)
 
@@ -366,6 +369,6 @@ def check_finite(value, what: str, args=()) -> None:
 # Operators are defined in autograph.ops, and reverse mode in autograph.core.backward; both need
 # Node: import them last.
 from autograph.core.backward import backward  # noqa: E402
-from autograph.ops import (absolute, add, divide, exp, getitem, log, matmul, max, mean,  # noqa: E402
-                           multiply, negative, power, reshape, subtract, sum, swapaxes,
-                           transpose)
+from autograph.ops import (absolute, add, astype, divide, exp, getitem, log,  # noqa: E402
+                           matmul, max, mean, multiply, negative, power, reshape, subtract, sum,
+                           swapaxes, transpose)

@@ -1,6 +1,7 @@
 """Primitive operations. Each file holds forward functions beside their gradient rules."""
 
-from autograph.ops.elementwise import absolute, exp, log, maximum, minimum, sqrt, value_of, where
+from autograph.ops.elementwise import (absolute, astype, exp, log, maximum, minimum, sqrt,
+                                       value_of, where)
 from autograph.ops.shape import (broadcast_to, concatenate, expand_dims, reshape, scatter_add,
                                  stack, swapaxes, take, transpose)
 from autograph.ops.arithmetic import add, divide, matmul, multiply, negative, power, subtract
@@ -11,7 +12,7 @@ from autograph.ops.activations import (leaky_relu, log_softmax, relu, sigmoid, s
 getitem = take
 
 __all__ = [
-    "absolute", "add", "broadcast_to", "concatenate", "divide", "exp", "expand_dims",
+    "absolute", "add", "astype", "broadcast_to", "concatenate", "divide", "exp", "expand_dims",
     "getitem", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum",
     "mean", "minimum", "multiply", "negative", "power", "relu", "reshape", "scatter_add",
     "sigmoid", "softmax", "softplus", "sqrt", "stack", "subtract", "sum", "swapaxes", "take",

@@ -16,6 +16,19 @@ def broadcast_failure(a, b) -> str | None:
     return None      # another failure (e.g. integers to a negative power): numpy's message
 
 
+_astype = Primitive("astype", lambda x, dtype: np.asarray(x).astype(dtype, copy=False),
+                    lambda g, ans, x, dtype: astype(g, x.dtype))
+
+
+def astype(x, dtype):
+    """`x` converted to `dtype`; its gradient is converted back to x's dtype.
+
+    >>> astype(Node([1.5, 2.5], dtype=np.float32), np.float64).dtype
+    dtype('float64')
+    """
+    return _astype(x, dtype=np.dtype(dtype))
+
+
 exp = Primitive("exp", np.exp,
                 lambda g, ans, x: g * ans)
 

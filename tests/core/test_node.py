@@ -103,6 +103,26 @@ def test_a_gradient_has_its_leafs_dtype_in_mixed_precision(f, leaf_dtype, other_
     assert x.grad.dtype == leaf_dtype
 
 
+def test_a_gradient_graph_has_its_leafs_dtype_in_mixed_precision():
+    x = ag.parameter(np.float32([1.0, 2.0]))
+    c = np.array([3.0, 4.0])                       # float64: x * x * c is float64
+    (dx,) = ag.gradients((x * x * c).sum(), [x], create_graph=True)
+    assert dx.dtype == np.float32
+    np.testing.assert_array_equal(dx.value, [6.0, 16.0])
+    dx.sum().backward()                            # d/dx sum(2 c x) = 2 c, back in float32
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [6.0, 8.0])
+
+
+def test_astype_converts_and_its_gradient_converts_back():
+    x = ag.parameter(np.float32([0.5, 2.0]))
+    y = x.astype(np.float64)
+    assert y.dtype == np.float64 and y.op.name == "astype"
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad, [1.0, 4.0])
+
+
 # --- the value ------------------------------------------------------------------------------
 
 def test_node_owns_a_copy_of_its_array():

@@ -55,7 +55,9 @@ SHAPES = [(), (5,), (3, 4), (2, 3, 4)]
     (ag.exp, normal), (ag.log, positive), (ag.sqrt, positive), (ag.absolute, normal),
     (lambda x: -x, normal), (ag.sigmoid, normal), (ag.tanh, normal), (ag.relu, normal),
     (lambda x: ag.leaky_relu(x, 0.1), normal), (ag.softplus, normal),
-], ids=["exp", "log", "sqrt", "abs", "neg", "sigmoid", "tanh", "relu", "leaky_relu", "softplus"])
+    (lambda x: ag.astype(x, np.float64) * x, normal),
+], ids=["exp", "log", "sqrt", "abs", "neg", "sigmoid", "tanh", "relu", "leaky_relu", "softplus",
+        "astype"])
 def test_elementwise(f, domain, shape):
     x = domain(*shape)
     if f in (ag.absolute, ag.relu) or "leaky" in repr(f):
