@@ -103,7 +103,7 @@ def tutorial_step(quick: bool):
         Z = dot(data, Wa) + b1a
         H = _sigmoid(Z)
         L = _log_softmax(dot(H, Va) + b2a, -1)
-        -sum_along(T * L)
+        loss = -sum_along(T * L)   # noqa: F841 - computed and dropped, as the step does
         g = broadcast(-np.ones(()), L.shape) * T
         g = g - np.exp(L) * sum_along(g, -1, True)
         db2, dH, dV = sum_along(g, 0), dot(g, Va.T), dot(H.T, g)

@@ -65,9 +65,7 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
             ans, inputs = node, parents
         else:
             ans, inputs = node.value, node.inputs
-        i = -1
-        for parent in parents:
-            i += 1
+        for i, parent in enumerate(parents):
             if not (isinstance(parent, Node) and parent.requires_grad):
                 continue
             if params:

@@ -49,7 +49,7 @@ def max_along(x, axis=None, keepdims=False):
     array([[5.],
            [7.]])
     """
-    if not isinstance(x, np.ndarray) or x.ndim != 2 or axis not in (1, -1) \
+    if type(x) is not np.ndarray or x.ndim != 2 or axis not in (1, -1) \
             or not 1 < x.shape[1] <= _NARROW or x.dtype.kind != "f":
         return np.max(x, axis=axis, keepdims=keepdims)
     out = np.maximum(x[:, 0], x[:, 1])
