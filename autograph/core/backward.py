@@ -45,9 +45,22 @@ def unbroadcast(g, shape):
     return g
 
 
-def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
+def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset(), read=None,
+              unreduced: dict | None = None):
     """Yield (node, gradient of root with respect to node) for every leaf, and every node in
-    `wanted`, that the root depends on through nodes requiring gradients."""
+    `wanted`, that the root depends on through nodes requiring gradients.
+
+    This is the one reverse walk of the library: `backward`, `gradients`, the verifier's replay
+    and the compiler's trace all run it. Its hooks:
+
+    - `read(node) -> value`: the value the gradient rules see for a Node (its output `ans` and
+      its inputs), instead of `node.value`: the verifier replays rules at stale values;
+    - `unreduced`: a dict that receives, for each leaf, the contributions whose shape differed
+      from the leaf's before broadcasting was undone (per-sample gradients of a bias).
+
+    With neither (and no `create_graph`) the loop reads the values recorded in the graph: the
+    fast path of `backward`.
+    """
     pending = {root: seed}      # gradients received so far, by node
     heap = [(-root.order, root)]  # latest-made first: all of a node's consumers come after it
     anomaly = modes.anomaly
@@ -63,8 +76,11 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
         rules, params = node.op.vjps, node.params
         if create_graph:
             ans, inputs = node, parents
-        else:
+        elif read is None:
             ans, inputs = node.value, node.inputs
+        else:
+            ans = read(node)
+            inputs = [read(p) if isinstance(p, Node) else p for p in parents]
         for i, parent in enumerate(parents):
             if not (isinstance(parent, Node) and parent.requires_grad):
                 continue
@@ -74,6 +90,8 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
                 contribution = rules[i](g, ans, *inputs)
             value = parent.value
             if contribution.shape != value.shape:
+                if unreduced is not None and not parent.parents:
+                    unreduced.setdefault(parent, []).append(contribution)
                 contribution = unbroadcast(contribution, value.shape)
             if contribution.dtype is not value.dtype:    # a gradient has its variable's dtype
                 contribution = astype(contribution, value.dtype)

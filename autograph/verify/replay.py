@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograph.core import Node, unbroadcast
+from autograph.core import Node
+from autograph.core.backward import propagate
 from autograph.core.graph import topological_order as _walk
 
 def topological_order(root: Node) -> list:
@@ -43,33 +44,21 @@ def reverse(order: list, reads: dict | None = None) -> tuple[dict, dict]:
     reading `reads[node]` instead of `node.value` where given.
 
     Returns (leaf -> gradient, leaf -> list of its gradients before broadcasting was undone:
-    per-sample gradients of a bias, for instance).
+    per-sample gradients of a bias, for instance). The walk is the engine's own
+    (`autograph.core.backward.propagate`): gradients come in each leaf's dtype, and under
+    `detect_anomaly` a gradient that is not finite is reported as `backward` reports it.
     """
-    reads = reads or {}
     root = order[-1]
-    pending = {root: np.ones_like(root.value)}
-    grads, unreduced = {}, {}
-    for node in reversed(order):
-        g = pending.pop(node, None)
-        if g is None:
-            continue
-        if node.is_leaf:
-            grads[node] = g
-            continue
-        ans = _read(node, reads)
-        inputs = [_read(p, reads) for p in node.parents]
-        for i, parent in enumerate(node.parents):
-            if not (isinstance(parent, Node) and parent.requires_grad):
-                continue
-            contribution = node.op.vjps[i](g, ans, *inputs, **node.params)
-            shape = np.shape(parent.value)
-            if np.shape(contribution) != shape:
-                if parent.is_leaf:
-                    unreduced.setdefault(parent, []).append(np.asarray(contribution))
-                contribution = unbroadcast(contribution, shape)
-            previous = pending.get(parent)
-            pending[parent] = contribution if previous is None else previous + contribution
-    return grads, unreduced
+    seed = np.ones_like(root.value)
+    unreduced: dict = {}
+    if reads:
+        def read(node):
+            value = reads.get(node)
+            return node.value if value is None else value
+    else:
+        read = None       # nothing substituted: the engine's fast path
+    grads = dict(propagate(root, seed, read=read, unreduced=unreduced))
+    return grads, {leaf: [np.asarray(c) for c in parts] for leaf, parts in unreduced.items()}
 
 
 def activations(order: list) -> list:
