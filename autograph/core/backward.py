@@ -146,6 +146,8 @@ def backward(root: Node, seed=None, create_graph: bool = False) -> None:
 
     All or nothing: if a gradient rule fails (or `detect_anomaly` objects), no `.grad` changes.
     """
+    if modes.trace is not None:      # inside autograph.compile: the rules become operations
+        return modes.trace.backward(root, seed)
     seed = _check_root(root, seed)
     if create_graph and not isinstance(seed, Node):
         seed = Node(seed)
@@ -161,6 +163,8 @@ def gradients(root: Node, wrt, seed=None, create_graph: bool = False) -> list:
 
     A node the root does not depend on gets zeros.
     """
+    if modes.trace is not None:      # inside autograph.compile: the rules become operations
+        return modes.trace.gradients(root, wrt, seed, create_graph)
     seed = _check_root(root, seed)
     if create_graph and not isinstance(seed, Node):
         seed = Node(seed)

@@ -12,9 +12,13 @@ class _Modes(threading.local):
     grad_enabled = True
     anomaly = False
     transforms = 0     # how many grad/jacobian calls are evaluating their function right now
+    trace = None       # the trace `autograph.compile` is recording in this thread, if any
 
 
 modes = _Modes()
+# The traces being recorded in any thread: Primitive.__call__ tests this list, which is cheaper
+# than the thread-local `modes.trace`, and looks at `modes.trace` only when it is not empty.
+traces_running: list = []
 
 
 @contextmanager

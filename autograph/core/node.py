@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 
-from autograph.core.modes import modes
+from autograph.core.modes import modes, traces_running
 
 
 class ShapeError(ValueError):
@@ -394,6 +394,10 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args, **params):
+        if traces_running:    # autograph.compile is recording a trace (see compile/trace.py)
+            trace = modes.trace
+            if trace is not None:
+                return trace.call(self, args, params)
         # One and two arguments are nearly every op: spare them the general loop.
         count = len(args)
         if count == 1:

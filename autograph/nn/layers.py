@@ -12,6 +12,7 @@ from typing import Callable, Iterator, Sequence
 
 
 from autograph.core import Node
+from autograph.core.effects import replayable
 from autograph.nn.activations import (activation_name, get_activation, leaky_relu, maxout,
                                       radial_basis, relu)
 from autograph.nn.init import generator, get_scheme, normal
@@ -66,6 +67,7 @@ class Module:
         """How many numbers training adjusts: 21 for the tutorial's 2-3-3 network."""
         return int(sum(node.size for node in self.parameters()))
 
+    @replayable
     def zero_grad(self) -> None:
         """Forget accumulated gradients (`backward` adds to `.grad`)."""
         for node in self.parameters():

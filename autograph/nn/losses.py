@@ -56,9 +56,12 @@ def one_hot_targets(targets, classes: int, dtype=np.float64) -> np.ndarray:
     array([[0., 0., 1.],
            [1., 0., 0.]])
     """
-    targets = np.asarray(value_of(targets))
+    targets = value_of(targets)
+    if not hasattr(targets, "__array_function__"):   # a list; arrays (and traced ones) pass
+        targets = np.asarray(targets)
     if targets.ndim >= 2 and targets.shape[-1] == classes:
         return targets
+    targets = np.asarray(targets)        # class indices: their numbers are read below
     if targets.ndim >= 2 and targets.shape[-1] == 1:          # indices as a column (n, 1)
         targets = targets[..., 0]
     if targets.dtype.kind not in "iub" and not np.array_equal(targets, np.round(targets)):

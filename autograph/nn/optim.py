@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograph.core import Node
+from autograph.core.effects import replayable
 
 
 class Optimizer:
@@ -38,11 +39,13 @@ class Optimizer:
         self.lr = lr
         self._scratch = [np.empty_like(p.value) for p in self.parameters]
 
+    @replayable
     def zero_grad(self) -> None:
         """Forget the gradients: `backward` adds to `.grad`, so call this before it."""
         for p in self.parameters:
             p.grad = None
 
+    @replayable
     def step(self) -> None:
         """Move every parameter that has a gradient one step."""
         for i, p in enumerate(self.parameters):
@@ -125,6 +128,7 @@ class Adam(Optimizer):
         self.m = [np.zeros_like(p.value) for p in self.parameters]
         self.v = [np.zeros_like(p.value) for p in self.parameters]
 
+    @replayable
     def step(self) -> None:
         self.steps += 1
         beta1, beta2 = self.betas

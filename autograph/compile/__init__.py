@@ -1,0 +1,198 @@
+"""Compiled mode: `compile(step)` traces a training step once and replays it as numpy calls.
+
+The first call runs `step` on stand-ins (see `trace.py`): the forward operations, the gradient
+rules that `backward()` applies, and the calls of `replayable` methods (an optimizer's `step()`
+and `zero_grad()`) become one straight-line program (`program.py`). Later calls with arrays of
+the same shapes and dtypes run that program: no Nodes, no graph, no dispatch. Arrays of new
+shapes or dtypes trace again (a few programs are kept).
+
+>>> W = ag.parameter([[0.5], [-1.0]], name="W")
+>>> optimizer = ag.GradientDescent([W], lr=0.05)
+>>> @ag.compile
+... def step(X, y):
+...     loss = ((X @ W - y) ** 2).sum()
+...     optimizer.zero_grad()
+...     loss.backward()
+...     optimizer.step()
+...     return loss
+>>> X, y = np.array([[1.0, 2.0]]), np.array([[0.0]])
+>>> step(X, y), step(X, y)             # (0.5 - 2)^2, then W moved by -0.05 * 2 (XW - y) X
+(array(2.25), array(0.5625))
+
+What the function may do, and what it may not:
+
+- Results come back as numpy arrays (fresh ones: a caller may keep them). Parameters and
+  `.grad` are updated as eager mode updates them, to the last bit.
+- Python-level reads of traced numbers, `if loss > 1`, `float(loss)`, `.item()`,
+  `np.asarray(node)`, `print(node)`, raise `TraceError` naming the line: their value would be
+  frozen at the first call's. Comparisons are operations (`x * (x > 0)` stays a live mask).
+- Python code in the function runs only while tracing, twice on the first call: the second
+  run checks that the constants the function makes are the same. Random numbers drawn inside
+  the function (dropout masks from np.random) differ, and are refused: draw them outside and
+  pass them in as an argument, so that every call gets its own.
+- Under `detect_anomaly` the program does not check each operation; run eagerly to find one.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+import numpy as np
+
+from autograph.core.node import Node
+from autograph.compile.program import Program
+from autograph.compile.trace import Call, Effect, Trace, TraceError, _new_node
+
+__all__ = ["CompiledFunction", "TraceError", "compile"]
+
+
+def compile(fn: Callable | None = None, backend: str | None = None, cache_size: int = 8):
+    """`fn` traced on its first call (per input shapes and dtypes) and replayed as numpy.
+
+    Usable as `compile(fn)` or as a decorator `@compile`. `backend=None` replays with numpy.
+    """
+    if backend is not None:
+        if backend == "numba":
+            raise NotImplementedError("compile: backend='numba' is not built yet; use the "
+                                      "default numpy replay (backend=None)")
+        raise ValueError(f"compile: unknown backend {backend!r}; the choices are None (numpy)")
+    if fn is None:
+        return lambda f: CompiledFunction(f, cache_size)
+    return CompiledFunction(fn, cache_size)
+
+
+def _signature(x):
+    if type(x) is np.ndarray or isinstance(x, np.generic):
+        return (x.shape, x.dtype)
+    if isinstance(x, Node):
+        if x.requires_grad:
+            raise TypeError(f"compiled function: argument {x.label} {x.shape} requires a "
+                            "gradient; close over parameters (or use a model) instead of "
+                            "passing them")
+        return ("node", x.shape, x.dtype)
+    if x is None or isinstance(x, (bool, int, float, complex, str)):
+        return ("literal", type(x), x)
+    raise TypeError(f"compiled function: arguments must be numpy arrays, Nodes or Python "
+                    f"scalars, got {type(x).__name__}")
+
+
+class CompiledFunction:
+    """The callable `compile` returns: a cache of programs, keyed by the arguments' shapes and
+    dtypes (and by the values of Python scalar arguments), each behind its guard."""
+
+    def __init__(self, fn: Callable, cache_size: int = 8):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.cache_size = cache_size
+        self._programs: dict = {}
+        self.traces = 0           # how many times `fn` was traced (twice per program)
+
+    def __call__(self, *args):
+        key = tuple(_signature(a) for a in args)
+        values = [a.value if isinstance(a, Node) else a for a in args]
+        for program in self._programs.get(key, ()):
+            if program.guard():
+                return program.run(*values)
+        program = self._compile(args)
+        programs = self._programs.setdefault(key, [])
+        programs.insert(0, program)
+        if sum(len(p) for p in self._programs.values()) > self.cache_size:
+            oldest = next(iter(self._programs))
+            self._programs[oldest].pop()
+            if not self._programs[oldest]:
+                del self._programs[oldest]
+        return program.run(*values)
+
+    def _compile(self, args) -> Program:
+        first, _ = self._trace(args)
+        second, output = self._trace(args)
+        _check_same(first, second)
+        return Program(second, output, len(args))
+
+    def _trace(self, args):
+        trace = Trace()
+        stand_ins = []
+        for i, a in enumerate(args):
+            if type(a) is np.ndarray or isinstance(a, np.generic):
+                stand_ins.append(trace.input(i, np.asarray(a)))
+            elif isinstance(a, Node):
+                node = _new_node(trace.input(i, a.value))
+                node.name = a.name
+                stand_ins.append(node)
+            else:
+                stand_ins.append(a)
+        self.traces += 1
+        output = trace.run(self.fn, stand_ins)
+        return trace, output
+
+    def programs(self) -> list[Program]:
+        """The programs kept, most recently made first for each key."""
+        return [p for programs in self._programs.values() for p in programs]
+
+    def __repr__(self) -> str:
+        return f"<compiled {getattr(self.fn, '__qualname__', self.fn)!r}: " \
+               f"{len(self.programs())} programs>"
+
+
+def _same(a, b) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        try:
+            return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        except TypeError:
+            return False
+    if isinstance(a, (tuple, list)) and type(a) is type(b):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:
+        return False
+
+
+def _describe(ins) -> str:
+    if isinstance(ins, Call):
+        return getattr(ins.function, "__qualname__", None) or getattr(
+            ins.function, "__name__", repr(ins.function))
+    if isinstance(ins, Effect):
+        return ins.method.__qualname__
+    return type(ins).__name__
+
+
+def _check_same(first: Trace, second: Trace) -> None:
+    """Two traces of the same arguments must record the same program: a constant that differs
+    was drawn at random or read from outside, and would be frozen by the replay."""
+    a, b = first.instructions, second.instructions
+    steps = [(_describe(x), _describe(y)) for x, y in zip(a, b)]
+    if len(a) != len(b) or any(x != y for x, y in steps):
+        at = next((i for i, (x, y) in enumerate(steps) if x != y), min(len(a), len(b)))
+        raise TraceError(
+            "compiled function: two traces with the same arguments did different things "
+            f"(operation {at}: {steps[at] if at < len(steps) else 'one trace ended'}); its "
+            "Python code must not depend on anything but its arguments' shapes")
+    for x, y in zip(first.literals, second.literals):
+        if not _same(x, y):
+            raise TraceError(
+                "compiled function: a constant it makes changed between two traces with the "
+                f"same arguments ({_short(x)} then {_short(y)}): random numbers drawn inside "
+                "the function (np.random, a dropout mask) or a value read from outside would "
+                "be frozen at one draw. Draw them outside and pass them in as an argument")
+    for i, (x, y) in enumerate(zip(first.states, second.states)):
+        if x is not y and not _same(first.saved[i][0], second.saved[i][0]):
+            raise TraceError(
+                f"compiled function: the Node {y.label} {y.shape} made inside the function "
+                "has different values in two traces (random numbers?); pass such values in "
+                "as an argument")
+
+
+def _short(x) -> str:
+    if isinstance(x, np.ndarray):
+        return f"array {x.shape} {np.array2string(x, threshold=4, precision=4)}"
+    text = repr(x)
+    return text if len(text) < 60 else text[:57] + "..."

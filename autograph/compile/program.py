@@ -1,0 +1,183 @@
+"""A trace made into a program: dead instructions dropped, straight-line Python generated.
+
+The program is one generated Python function with a line per numpy call, so a replay pays a
+function call per operation and nothing else (no graph, no Nodes, no dispatch). Values that
+stay inside the program are written into arrays preallocated once (`out=`) when the operation
+is a ufunc; values that leave it (results, gradients) are fresh arrays on every call, since a
+caller may keep them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograph.core.backward import _own_arrays
+from autograph.compile.trace import Call, ClearGrad, Effect, Grads, Trace, Traced
+
+
+def _own(x):
+    """A fresh ufunc result as an array (a 0-d result comes as a numpy scalar)."""
+    return x if type(x) is np.ndarray else np.array(x)
+
+
+def _add_grads(pairs) -> None:
+    # As `backward` stores them (core/backward.py): arrays of their own, added to any gradient
+    # a Node already holds.
+    for leaf, g in _own_arrays(pairs, None):
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+class Program:
+    """The generated function of one trace, its state Nodes, and the guard that tells whether
+    it still applies (the states' shapes, dtypes, and which gradients are None)."""
+
+    def __init__(self, trace: Trace, output, n_inputs: int):
+        self.trace_size = len(trace.instructions)
+        instructions = _live(trace.instructions, output)
+        self.size = sum(isinstance(i, Call) for i in instructions)
+        namespace: dict = {"_add_grads": _add_grads}
+        names: dict = {}        # id of a constant or function -> its name in `namespace`
+
+        def constant(x) -> str:
+            name = names.get(id(x))
+            if name is None:
+                name = names[id(x)] = f"c{len(names)}"
+                namespace[name] = x
+            return name
+
+        def expr(x) -> str:
+            if isinstance(x, Traced):
+                return constant(x.example) if x.kind == "constant" else x.code
+            if isinstance(x, tuple) and _traced_inside(x):
+                return "(" + "".join(expr(i) + ", " for i in x) + ")"
+            if isinstance(x, list) and _traced_inside(x):
+                return "[" + ", ".join(expr(i) for i in x) + "]"
+            if isinstance(x, dict) and _traced_inside(x):
+                return "{" + ", ".join(f"{k!r}: {expr(v)}" for k, v in x.items()) + "}"
+            return constant(x)
+
+        escaping = _escaping(instructions, output)
+        fresh = set()     # values a ufunc allocated: nobody else holds them
+        buffers = []
+        lines = []
+
+        def handed_out(x) -> str:
+            # what leaves the program must be an array nobody else holds: the program's
+            # buffers and constants, a parameter's array or views of them are copied
+            if isinstance(x, Traced) and x.code in fresh:
+                return f"_own({x.code})"
+            return f"_copy({expr(x)})"
+        handed_out.literal = expr
+
+        for ins in instructions:
+            if isinstance(ins, Call):
+                args = [expr(a) for a in ins.args]
+                args += [f"{k}={expr(v)}" for k, v in ins.kwargs.items()]
+                function = constant(ins.function)
+                if ins.into is not None:
+                    lines.append(f"{function}({', '.join(args)}, out={ins.into.code})")
+                    continue
+                out = ins.out
+                if (isinstance(ins.function, np.ufunc) and ins.function.nout == 1
+                        and out.code not in escaping and type(out.example) is np.ndarray
+                        and out.example.ndim > 0):
+                    buffer = np.empty_like(out.example)
+                    buffers.append(buffer)
+                    args.append(f"out={constant(buffer)}")
+                elif isinstance(ins.function, np.ufunc):
+                    fresh.add(out.code)
+                lines.append(f"{out.code} = {function}({', '.join(args)})")
+            elif isinstance(ins, Grads):
+                pairs = "".join(f"(s{i}, {handed_out(g)}), " for i, g in ins.pairs)
+                lines.append(f"_add_grads(({pairs}))")
+            elif isinstance(ins, ClearGrad):
+                lines.append(f"s{ins.state}.grad = None")
+            elif isinstance(ins, Effect):
+                call = [constant(a) for a in ins.args]
+                call += [f"{k}={constant(v)}" for k, v in ins.kwargs.items()]
+                lines.append(f"{constant(ins.method)}({', '.join(call)})")
+        namespace["_own"], namespace["_copy"] = _own, np.array
+        lines.append(f"return {_render_output(output, handed_out)}")
+        for i, node in enumerate(trace.states):
+            namespace[f"s{i}"] = node
+        self.buffers = buffers
+        self.states = trace.states
+        self.source = (f"def program({', '.join(f'a{i}' for i in range(n_inputs))}):\n"
+                       + "".join(f"    {line}\n" for line in lines))
+        exec(compile(self.source, "<autograph compiled program>", "exec"), namespace)
+        self.run = namespace["program"]
+        # the guard: one expression over the states, generated like the program
+        checks = []
+        for i, (node, was_none) in enumerate(zip(trace.states, trace.grad_was_none)):
+            value = trace.saved[i][0]
+            checks.append(f"s{i}.value.shape == {value.shape!r}")
+            checks.append(f"s{i}.value.dtype == {constant(value.dtype)}")
+            checks.append(f"(s{i}.grad is None) is {was_none}")
+        guard_source = f"def guard():\n    return {' and '.join(checks) or 'True'}\n"
+        exec(compile(guard_source, "<autograph compiled guard>", "exec"), namespace)
+        self.guard = namespace["guard"]
+
+
+def _render_output(output, handed_out) -> str:
+    if isinstance(output, Traced):
+        return handed_out(output)
+    if isinstance(output, tuple):
+        return "(" + "".join(_render_output(o, handed_out) + ", " for o in output) + ")"
+    if isinstance(output, list):
+        return "[" + ", ".join(_render_output(o, handed_out) for o in output) + "]"
+    if isinstance(output, dict):
+        return "{" + ", ".join(f"{k!r}: {_render_output(v, handed_out)}"
+                               for k, v in output.items()) + "}"
+    return handed_out.literal(output)     # returned as it is, as the function returns it
+
+
+def _traced_inside(x) -> bool:
+    if isinstance(x, Traced):
+        return True
+    if isinstance(x, (tuple, list)):
+        return any(_traced_inside(i) for i in x)
+    if isinstance(x, dict):
+        return any(_traced_inside(v) for v in x.values())
+    return False
+
+
+def _codes(x, found: set) -> set:
+    """The names of the computed values (v3) used inside `x`."""
+    if isinstance(x, Traced):
+        if x.kind == "value":
+            found.add(x.code)
+    elif isinstance(x, (tuple, list)):
+        for i in x:
+            _codes(i, found)
+    elif isinstance(x, dict):
+        for v in x.values():
+            _codes(v, found)
+    return found
+
+
+def _live(instructions, output) -> list:
+    """The instructions that the results, the gradients or the states depend on."""
+    needed = _codes(output, set())
+    kept = []
+    for ins in reversed(instructions):
+        if isinstance(ins, Call):
+            if ins.into is None and ins.out.code not in needed:
+                continue
+            _codes(ins.args, needed)
+            _codes(ins.kwargs, needed)
+        elif isinstance(ins, Grads):
+            for _, g in ins.pairs:
+                _codes(g, needed)
+        kept.append(ins)
+    kept.reverse()
+    return kept
+
+
+def _escaping(instructions, output) -> set:
+    """Computed values handed out of the program: results and gradients."""
+    found = _codes(output, set())
+    for ins in instructions:
+        if isinstance(ins, Grads):
+            for _, g in ins.pairs:
+                _codes(g, found)
+    return found

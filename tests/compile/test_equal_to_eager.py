@@ -1,0 +1,140 @@
+"""Compiled steps give the eager results, parameters and gradients, step after step."""
+
+import numpy as np
+import pytest
+
+import autograph as ag
+from autograph.data import one_hot, three_clusters
+
+STEPS = 40
+
+
+def _assert_same(eager_nodes, compiled_nodes, what):
+    for e, c in zip(eager_nodes, compiled_nodes):
+        np.testing.assert_allclose(c.value, e.value, rtol=1e-12, atol=1e-14,
+                                   err_msg=f"{what}: {e.label}")
+        if e.grad is None:
+            assert c.grad is None
+        else:
+            assert c.grad.dtype == e.grad.dtype
+            np.testing.assert_allclose(c.grad, e.grad, rtol=1e-12, atol=1e-14,
+                                       err_msg=f"{what}: grad of {e.label}")
+
+
+def _tutorial_parameters():
+    rng = np.random.RandomState(1)
+    arrays = rng.randn(2, 3), rng.randn(3, 3), rng.randn(3), rng.randn(3)
+    return [ag.parameter(a, name=n) for a, n in zip(arrays, ("W", "V", "b1", "b2"))]
+
+
+def _tutorial_step(params, lr=1e-3):
+    W, V, b1, b2 = params
+    optimizer = ag.GradientDescent(params, lr=lr)
+
+    def step(X, T):
+        Y = ag.softmax(ag.sigmoid(X @ W + b1) @ V + b2)
+        loss = ag.nn.cross_entropy(Y, T, reduction="sum")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss, Y
+    return step
+
+
+def test_the_tutorials_network_with_gradient_descent():
+    data, classes = three_clusters()
+    T = one_hot(classes)
+    eager_params, compiled_params = _tutorial_parameters(), _tutorial_parameters()
+    eager = _tutorial_step(eager_params)
+    compiled = ag.compile(_tutorial_step(compiled_params))
+    losses = []
+    for i in range(STEPS):
+        loss, Y = eager(data, T)
+        c_loss, c_Y = compiled(data, T)
+        losses.append(float(c_loss))
+        assert isinstance(c_loss, np.ndarray) and c_loss.shape == ()
+        np.testing.assert_allclose(c_loss, loss.value, rtol=1e-12)
+        np.testing.assert_allclose(c_Y, Y.value, rtol=1e-12, atol=1e-15)
+        _assert_same(eager_params, compiled_params, f"step {i}")
+    assert compiled.traces == 2 * len(compiled.programs())
+    assert losses[-1] < losses[0] - 10     # and it trained: the loss fell
+
+
+def _mlp_step(model, optimizer):
+    def step(X, T):
+        loss = ag.nn.cross_entropy(model(X), T)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_mlp_with_relu_and_adam(dtype):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((64, 5)).astype(dtype)
+    T = one_hot(rng.integers(0, 4, 64), 4).astype(dtype)
+    models = [ag.MLP([5, 16, 16, 4], hidden="relu", rng=0, dtype=dtype) for _ in range(2)]
+    optimizers = [ag.Adam(m, lr=0.01) for m in models]
+    eager = _mlp_step(models[0], optimizers[0])
+    compiled = ag.compile(_mlp_step(models[1], optimizers[1]))
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    for i in range(STEPS):
+        loss, c_loss = eager(X, T), compiled(X, T)
+        assert c_loss.dtype == dtype
+        np.testing.assert_allclose(c_loss, loss.value, rtol=tol)
+    for e, c in zip(models[0].parameters(), models[1].parameters()):
+        assert c.value.dtype == dtype and c.grad.dtype == dtype
+        np.testing.assert_allclose(c.value, e.value, rtol=tol, atol=tol)
+        np.testing.assert_allclose(c.grad, e.grad, rtol=tol, atol=tol)
+    # ReLU masks followed the data: some units are off, and which ones changes with the input
+    assert optimizers[1].steps == STEPS
+
+
+def test_a_chain_of_elementwise_ops():
+    x0 = np.random.default_rng(0).standard_normal(8)
+
+    def chain(x):
+        y = x
+        for i in range(30):
+            y = y * 1.0001
+            y = ag.sigmoid(y) if i % 2 else ag.tanh(y)
+            y = y + 0.1
+        return y.sum()
+
+    p_eager, p_compiled = ag.parameter(x0), ag.parameter(x0)
+
+    def make(p):
+        def f(shift):
+            y = chain(p + shift)
+            p.zero_grad()
+            y.backward()
+            return y
+        return f
+    eager, compiled = make(p_eager), ag.compile(make(p_compiled))
+    for k in range(5):
+        shift = np.full(8, 0.1 * k)
+        np.testing.assert_allclose(compiled(shift), eager(shift).value, rtol=1e-13)
+        np.testing.assert_allclose(p_compiled.grad, p_eager.grad, rtol=1e-13)
+    # one program for the first call (p.grad is None then: the trace may have tested that)
+    # and one for the later calls
+    assert len(compiled.programs()) == 2
+
+
+def test_hand_written_updates_and_accumulated_gradients():
+    # p.value -= lr * p.grad by hand, and gradients left to accumulate over two backward calls
+    def make(p):
+        def step(x):
+            (p * x).sum().backward()
+            ((p * p) * x).sum().backward()      # adds to p.grad
+            p.value -= 0.1 * p.grad
+            return p.grad * 1.0
+        return step
+    pe, pc = ag.parameter([1.0, -2.0]), ag.parameter([1.0, -2.0])
+    eager, compiled = make(pe), ag.compile(make(pc))
+    for k in range(4):
+        x = np.array([0.5, 1.5]) + k
+        np.testing.assert_array_equal(compiled(x), eager(x))
+        np.testing.assert_array_equal(pc.value, pe.value)
+        np.testing.assert_array_equal(pc.grad, pe.grad)    # never zeroed: it accumulates
