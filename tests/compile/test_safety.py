@@ -1,0 +1,227 @@
+"""What could make a replay silently stale is refused by name, or stays live in the program."""
+
+import numpy as np
+import pytest
+
+import autograph as ag
+from autograph.compile import TraceError
+
+
+def _this_file_line(error) -> bool:
+    return "test_safety.py:" in str(error)
+
+
+# --- Python-level reads of traced numbers: a clear error naming the line ---------------------
+
+@pytest.mark.parametrize("read", [
+    lambda y: bool(y > 0),
+    lambda y: float(y),
+    lambda y: y.item(),
+    lambda y: np.asarray(y.value),
+    lambda y: np.asarray(y.detach() * 1.0),
+    lambda y: np.array(y.value),
+    lambda y: print(y),
+    lambda y: y.value.tolist(),
+    lambda y: int(y.value),
+    lambda y: ag.Node(y.value),
+])
+def test_reading_a_traced_number_names_the_line(read):
+    w = ag.parameter([1.0, 2.0])
+
+    def f(x):
+        y = (w * x).sum()
+        read(y)
+        return y
+    with pytest.raises(TraceError) as caught:
+        ag.compile(f)(np.array([1.0, 3.0]))
+    assert _this_file_line(caught.value)         # the line of the lambda that reads
+    np.testing.assert_array_equal(w.value, [1.0, 2.0])     # tracing changed nothing
+    assert w.grad is None
+
+
+def test_an_if_on_a_traced_value_is_refused():
+    def f(x):
+        return x * 2 if (x > 0).all() else x      # the branch would be frozen
+    with pytest.raises(TraceError, match="bool"):
+        ag.compile(f)(np.ones(3))
+
+
+# --- comparisons stay operations: masks follow the data --------------------------------------
+
+def test_a_relu_mask_written_with_a_comparison_stays_live():
+    w = ag.parameter(np.ones(4))
+
+    def f(x):
+        z = w * x
+        loss = (z * (z > 0)).sum() + (ag.where(z < -1, z, 0.0) ** 2).sum()
+        w.zero_grad()
+        loss.backward()
+        return loss
+    compiled = ag.compile(f)
+    for x in ([1.0, -1.0, 2.0, -3.0], [-1.0, 1.0, -2.0, 3.0], [5.0, 0.5, -0.5, -5.0]):
+        x = np.array(x)
+        z = x                                  # w is ones
+        expected = np.sum(z * (z > 0)) + np.sum(np.where(z < -1, z, 0.0) ** 2)
+        np.testing.assert_allclose(compiled(x), expected, rtol=1e-15)
+        # d/dw: x where z > 0, plus 2 z x where z < -1
+        np.testing.assert_allclose(w.grad, x * (z > 0) + 2 * z * x * (z < -1), rtol=1e-15)
+
+
+def test_relu_max_and_absolute_rules_read_the_current_values():
+    w = ag.parameter(np.array([1.0, 1.0, 1.0]))
+
+    def f(x):
+        loss = ag.relu(w * x).sum() + ag.absolute(w * x).sum() + (w * x).max()
+        w.zero_grad()
+        loss.backward()
+        return loss
+    compiled = ag.compile(f)
+    for x in ([1.0, -2.0, 3.0], [-1.0, 4.0, -3.0]):
+        x = np.array(x)
+        compiled(x)
+        top = x == x.max()
+        np.testing.assert_array_equal(w.grad, x * (x > 0) + x * np.sign(x) + x * top)
+
+
+# --- randomness ------------------------------------------------------------------------------
+
+def test_random_numbers_drawn_inside_are_refused():
+    rng = np.random.default_rng(0)
+    w = ag.parameter(np.ones(5))
+
+    def f(x):
+        mask = rng.random(5) < 0.5            # a dropout mask: would be frozen at one draw
+        return (w * x * mask).sum()
+    with pytest.raises(TraceError, match="random"):
+        ag.compile(f)(np.ones(5))
+
+
+def test_random_numbers_passed_in_stay_random_and_match_eager():
+    w_e, w_c = ag.parameter(np.arange(5.0)), ag.parameter(np.arange(5.0))
+
+    def make(w):
+        def f(x, mask):
+            loss = (w * x * mask / 0.5).sum()     # inverted dropout
+            w.zero_grad()
+            loss.backward()
+            return loss
+        return f
+    eager, compiled = make(w_e), ag.compile(make(w_c))
+    rng = np.random.default_rng(1)
+    masks = []
+    for _ in range(6):
+        mask = (rng.random(5) < 0.5).astype(float)
+        masks.append(mask)
+        np.testing.assert_array_equal(compiled(np.ones(5), mask), eager(np.ones(5), mask).value)
+        np.testing.assert_array_equal(w_c.grad, w_e.grad)
+        np.testing.assert_array_equal(w_c.grad, mask / 0.5)
+    assert len({m.tobytes() for m in masks}) > 1
+
+
+# --- shapes, guards, ownership ----------------------------------------------------------------
+
+def test_a_new_shape_or_dtype_traces_again():
+    w = ag.parameter(np.ones(3))
+    compiled = ag.compile(lambda x: (x @ w).sum())
+    np.testing.assert_allclose(compiled(np.ones((2, 3))), 6.0)
+    np.testing.assert_allclose(compiled(np.ones((5, 3))), 15.0)
+    result = compiled(np.ones((5, 3), dtype=np.float32))
+    assert result.dtype == np.float64          # float32 @ float64 parameter, as numpy does
+    np.testing.assert_allclose(compiled(np.ones((2, 3))), 6.0)
+    assert len(compiled.programs()) == 3 and compiled.traces == 6
+
+
+def test_the_cache_is_small():
+    compiled = ag.compile(lambda x: x * 2.0, cache_size=2)
+    for n in range(1, 6):
+        np.testing.assert_array_equal(compiled(np.ones(n)), np.full(n, 2.0))
+    assert len(compiled.programs()) == 2
+
+
+def test_results_and_gradients_are_fresh_arrays():
+    w = ag.parameter(np.ones(3))
+
+    def f(x):
+        y = ag.exp(w * x)
+        w.zero_grad()
+        y.sum().backward()
+        return y, w * 1.0
+    compiled = ag.compile(f)
+    y1, _ = compiled(np.zeros(3))
+    grad1 = w.grad
+    y2, _ = compiled(np.ones(3))
+    np.testing.assert_array_equal(y1, np.ones(3))       # not overwritten by the second call
+    np.testing.assert_array_equal(grad1, np.zeros(3))    # d/dw exp(w x) at x = 0
+    assert y2 is not y1 and w.grad is not grad1
+    y2 += 1.0
+    np.testing.assert_array_equal(compiled(np.ones(3))[0], np.full(3, np.e))
+
+
+def test_replacing_a_parameters_array_inside_is_refused():
+    w = ag.parameter(np.ones(3))
+
+    def f(x):
+        (w * x).sum().backward()
+        w.value = w.value - 0.1 * w.grad       # a new array: eager keeps it, a replay could not
+        return w * 1.0
+    with pytest.raises(TraceError, match="value was replaced"):
+        ag.compile(f)(np.ones(3))
+    np.testing.assert_array_equal(w.value, np.ones(3))
+
+
+def test_a_parameter_replaced_between_calls_is_read_afresh_or_traced_again():
+    w = ag.parameter(np.ones(3))
+    compiled = ag.compile(lambda x: (w * x).sum())
+    np.testing.assert_allclose(compiled(np.ones(3)), 3.0)
+    w.value = np.full(3, 2.0)                  # same shape: the program reads it
+    np.testing.assert_allclose(compiled(np.ones(3)), 6.0)
+    w.value = np.full(2, 2.0)                  # another shape: the guard fails, a new trace
+    with pytest.raises(ag.ShapeError):
+        compiled(np.ones(3))
+
+
+def test_setting_grad_to_none_by_hand_is_replayed():
+    w = ag.parameter(np.ones(2))
+
+    def f(x):
+        w.grad = None                          # a hand-written zero_grad
+        (w * x).sum().backward()
+        return w.grad * 1.0
+    compiled = ag.compile(f)
+    for k in range(3):
+        np.testing.assert_array_equal(compiled(np.full(2, float(k))), np.full(2, float(k)))
+
+
+def test_assigning_an_array_to_grad_is_refused():
+    w = ag.parameter(np.ones(2))
+
+    def f(x):
+        (w * x).sum().backward()
+        w.grad = np.zeros(2)
+        return x
+    with pytest.raises(TraceError, match="grad was assigned"):
+        ag.compile(f)(np.ones(2))
+
+
+def test_boolean_mask_indexing_is_refused():
+    with pytest.raises(TraceError, match="boolean mask"):
+        ag.compile(lambda x: x[x > 0].sum())(np.array([1.0, -1.0]))
+
+
+def test_updating_a_computed_value_in_place_is_refused():
+    def f(x):
+        y = x * 2.0
+        y += 1.0
+        return y
+    with pytest.raises(TraceError, match="in-place update"):
+        ag.compile(f)(np.ones(2))
+
+
+def test_an_argument_requiring_a_gradient_is_refused():
+    with pytest.raises(TypeError, match="requires a gradient"):
+        ag.compile(lambda p: p * 2.0)(ag.parameter(np.ones(2)))
+
+
+def test_the_numba_backend_is_not_built_yet():
+    with pytest.raises(NotImplementedError, match="numba"):
+        ag.compile(lambda x: x, backend="numba")
