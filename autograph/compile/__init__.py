@@ -36,6 +36,7 @@ What the function may do, and what it may not:
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -94,8 +95,14 @@ class CompiledFunction:
         for program in self._programs.get(key, ()):
             if program.guard():
                 return program.run(*values)
-        program = self._compile(args)
         programs = self._programs.setdefault(key, [])
+        if len(programs) >= 2:
+            warnings.warn(
+                f"compiled function {getattr(self.fn, '__qualname__', self.fn)!r} is traced "
+                f"again for the same argument shapes ({len(programs) + 1} programs): the shape, "
+                "dtype, or None-ness of .grad of a Node it uses keeps changing between calls",
+                RuntimeWarning, stacklevel=2)
+        program = self._compile(args)
         programs.insert(0, program)
         if sum(len(p) for p in self._programs.values()) > self.cache_size:
             oldest = next(iter(self._programs))

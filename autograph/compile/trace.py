@@ -314,6 +314,10 @@ class Trace:
         modes.trace = self
         traces_running.append(self)
         try:
+            # Nodes the function can reach are state from the start, so that what it does
+            # to them before using them (p.grad = None) is seen, and guarded as it was.
+            for node in reachable_nodes(fn):
+                self.state(node)
             result = fn(*args)
             self.sync()
             return self.operand(result)
@@ -523,6 +527,59 @@ class Trace:
             if node.grad is not None:
                 node.grad = Traced(self, f"s{i}.grad", np.asarray(node.grad.example), "grad")
                 self.view_grad[node] = node.grad
+
+
+def reachable_nodes(fn, depth: int = 4) -> list:
+    """The leaf Nodes that `fn` can reach through its closure, its defaults, the globals it
+    names, and the models, optimizers, lists and dicts among them (a few levels deep)."""
+    found, seen = [], set()
+
+    def visit(x, depth):
+        if id(x) in seen or depth < 0:
+            return
+        seen.add(id(x))
+        if isinstance(x, Node):
+            if not x.parents and isinstance(x.value, np.ndarray):
+                found.append(x)
+        elif isinstance(x, (list, tuple, set, frozenset)):
+            for item in x:
+                visit(item, depth - 1)
+        elif isinstance(x, dict):
+            for item in x.values():
+                visit(item, depth - 1)
+        elif hasattr(x, "__code__") and hasattr(x, "__globals__"):       # a function
+            for cell in x.__closure__ or ():
+                try:
+                    visit(cell.cell_contents, depth - 1)
+                except ValueError:          # an empty cell
+                    pass
+            visit(x.__defaults__ or (), depth - 1)
+            for name in _names(x.__code__):
+                if name in x.__globals__:
+                    visit(x.__globals__[name], depth - 1)
+        elif hasattr(x, "__self__") and hasattr(x, "__func__"):           # a bound method
+            visit(x.__self__, depth - 1)
+            visit(x.__func__, depth - 1)
+        elif hasattr(x, "parameters"):                   # a model or an optimizer
+            parameters = x.parameters
+            try:
+                visit(list(parameters() if callable(parameters) else parameters), depth - 1)
+            except TypeError:
+                pass
+            if hasattr(x, "__dict__"):
+                visit(vars(x), depth - 1)
+
+    visit(fn, depth)
+    return found
+
+
+def _names(code) -> set:
+    """Global names used by a code object and the functions defined inside it."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names(const)
+    return names
 
 
 def _has_traced(x) -> bool:

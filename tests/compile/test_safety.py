@@ -188,8 +188,22 @@ def test_setting_grad_to_none_by_hand_is_replayed():
         (w * x).sum().backward()
         return w.grad * 1.0
     compiled = ag.compile(f)
-    for k in range(3):
+    for k in range(6):
         np.testing.assert_array_equal(compiled(np.full(2, float(k))), np.full(2, float(k)))
+    # w is found in f's closure before f runs, so `w.grad = None` is seen although it comes
+    # before w's first use: two programs (w.grad None on entry, or not), no retracing after
+    assert compiled.traces == 4
+
+
+def test_a_guard_that_keeps_failing_is_reported():
+    w = ag.parameter(np.ones(2))
+    compiled = ag.compile(lambda x: (w * x).sum())
+    with pytest.warns(RuntimeWarning, match="traced again"):
+        for n in range(4):
+            w.value = np.ones(2, dtype=np.float32 if n % 2 else np.float64)
+            w.value = w.value.astype(np.float64) if n == 3 else w.value
+            w.grad = None if n % 2 else np.zeros(2)
+            compiled(np.ones(2))
 
 
 def test_assigning_an_array_to_grad_is_refused():
