@@ -8,7 +8,10 @@ from typing import Callable
 
 import numpy as np
 
-from autograph.nn.losses import binary_cross_entropy, classification_rate, cross_entropy
+from autograph.core import Node
+from autograph.nn.losses import (binary_cross_entropy, classification_rate, cross_entropy,
+                                 one_hot_targets)
+from autograph.ops import value_of
 from autograph.nn.optim import Adam, Optimizer
 
 
@@ -46,7 +49,7 @@ def _epochs(epochs: int, progress):
 def fit(model: Callable, X, y, loss: Callable = cross_entropy,
         optimizer: Optimizer | None = None, epochs: int = 100, batch_size: int | None = None,
         seed: int | None = 0, metric: Callable | str | None = "auto",
-        progress: bool | None = None) -> History:
+        progress: bool | None = None, compile: bool = False) -> History:
     """Train `model` on inputs X (n, ...) and targets y (class indices, one-hot rows, or values).
 
     loss        loss(model(X_batch), y_batch) -> scalar Node; cross_entropy by default.
@@ -57,6 +60,9 @@ def fit(model: Callable, X, y, loss: Callable = cross_entropy,
                 "auto" is classification_rate for cross_entropy and binary_cross_entropy.
     progress    a tqdm progress bar (optional extra `progress`): None shows it on runs longer
                 than a second when stdout is a terminal.
+    compile     run each step as a program traced once (`autograph.compile`): the same
+                numbers, faster for small networks. The model and loss must not read values
+                in Python (see autograph.compile).
 
     >>> from autograph.data import three_clusters
     >>> data, classes = three_clusters()
@@ -82,6 +88,10 @@ def fit(model: Callable, X, y, loss: Callable = cross_entropy,
     if batch < 1:
         raise ValueError(f"fit: batch_size must be positive, got {batch_size}")
 
+    step = _eager_step(model, loss, optimizer)
+    if compile:
+        step, y = _compiled_step(model, loss, optimizer, X, y)
+
     shuffle = batch < n
     rng = np.random.default_rng(seed)
     X_epoch, y_epoch = (np.empty_like(X), np.empty_like(y)) if shuffle else (X, y)
@@ -95,12 +105,8 @@ def fit(model: Callable, X, y, loss: Callable = cross_entropy,
         total = correct = 0.0
         for start in range(0, n, batch):
             X_batch, y_batch = X_epoch[start:start + batch], y_epoch[start:start + batch]
-            output = model(X_batch)
-            batch_loss = loss(output, y_batch)
-            optimizer.zero_grad()
-            batch_loss.backward()
-            optimizer.step()
-            total += float(batch_loss.value) * (1 if summed else len(X_batch))
+            batch_loss, output = step(X_batch, y_batch)
+            total += float(value_of(batch_loss)) * (1 if summed else len(X_batch))
             if metric is not None:
                 correct += metric(output, y_batch) * len(X_batch)
         history.loss.append(total if summed else total / n)
@@ -114,6 +120,36 @@ def fit(model: Callable, X, y, loss: Callable = cross_entropy,
     if bar is not None:
         bar.close()
     return history
+
+
+def _eager_step(model, loss, optimizer):
+    def step(X_batch, y_batch):
+        output = model(X_batch)
+        batch_loss = loss(output, y_batch)
+        optimizer.zero_grad()
+        batch_loss.backward()
+        optimizer.step()
+        return batch_loss, output
+    return step
+
+
+def _compiled_step(model, loss, optimizer, X, y):
+    """The step traced once per batch shape; the targets go in as Nodes (one-hot rows for
+    cross_entropy), which every loss reads without looking at their numbers."""
+    from autograph.compile import compile as compile_step
+    probe = model(X[:1])          # the output's unit and width, as the eager step would see
+    base = getattr(loss, "func", loss)
+    if base is cross_entropy:
+        y = one_hot_targets(y, np.shape(value_of(probe))[-1], np.result_type(value_of(probe)))
+    traced = compile_step(_eager_step(model, loss, optimizer))
+
+    def step(X_batch, y_batch):
+        batch_loss, output = traced(X_batch, Node(y_batch))
+        if isinstance(probe, Node):     # metrics read the output unit (a sigmoid's threshold)
+            output = Node(output)
+            output.op = probe.op
+        return batch_loss, output
+    return step, y
 
 
 __all__ = ["History", "fit"]

@@ -138,3 +138,35 @@ def test_hand_written_updates_and_accumulated_gradients():
         np.testing.assert_array_equal(compiled(x), eager(x))
         np.testing.assert_array_equal(pc.value, pe.value)
         np.testing.assert_array_equal(pc.grad, pe.grad)    # never zeroed: it accumulates
+
+
+@pytest.mark.parametrize("batch_size", [None, 64])
+def test_fit_compiled_trains_as_eager(batch_size):
+    from autograph.data import three_clusters
+    data, classes = three_clusters()
+    histories, models = [], []
+    for compiled in (False, True):
+        model = ag.MLP([2, 5, 3], hidden="relu", rng=0)
+        histories.append(ag.fit(model, data, classes, optimizer=ag.Adam(model, lr=0.05),
+                                epochs=15, batch_size=batch_size, compile=compiled))
+        models.append(model)
+    np.testing.assert_allclose(histories[1].loss, histories[0].loss, rtol=1e-12)
+    assert histories[1].classification_rate == histories[0].classification_rate
+    for e, c in zip(models[0].parameters(), models[1].parameters()):
+        np.testing.assert_allclose(c.value, e.value, rtol=1e-12, atol=1e-14)
+
+
+def test_fit_compiled_with_a_sigmoid_output_and_binary_cross_entropy():
+    from functools import partial
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(float)
+    histories = []
+    for compiled in (False, True):
+        model = ag.MLP([2, 4, 1], hidden="tanh", output="sigmoid", rng=1)
+        histories.append(ag.fit(model, X, y, loss=partial(ag.nn.binary_cross_entropy),
+                                optimizer=ag.GradientDescent(model, lr=0.5), epochs=10,
+                                metric=ag.nn.classification_rate, compile=compiled))
+    np.testing.assert_allclose(histories[1].loss, histories[0].loss, rtol=1e-12)
+    # the metric saw a sigmoid output (threshold 0.5), as in eager mode
+    assert histories[1].classification_rate == histories[0].classification_rate
