@@ -20,6 +20,14 @@ def _own(x):
     return x if type(x) is np.ndarray else np.array(x)
 
 
+def _held(x, held: frozenset):
+    """`x`, unless the program holds it (a buffer, a constant) or it is a view or a scalar:
+    then a copy."""
+    if type(x) is np.ndarray and x.base is None and id(x) not in held:
+        return x
+    return np.array(x)
+
+
 def _add_grads(pairs) -> None:
     # As `backward` stores them (core/backward.py): arrays of their own, added to any gradient
     # a Node already holds.
@@ -56,6 +64,9 @@ class Program:
                 return "{" + ", ".join(f"{k!r}: {expr(v)}" for k, v in x.items()) + "}"
             return constant(x)
 
+        _fold_constants(instructions)
+        instructions = _live(instructions, output)
+        self.size = sum(isinstance(i, Call) for i in instructions)
         escaping = _escaping(instructions, output)
         fresh = set()     # values a ufunc allocated: nobody else holds them
         buffers = []
@@ -66,13 +77,17 @@ class Program:
             # buffers and constants, a parameter's array or views of them are copied
             if isinstance(x, Traced) and x.code in fresh:
                 return f"_own({x.code})"
-            return f"_copy({expr(x)})"
+            return f"_held({expr(x)}, _holds)"
         handed_out.literal = expr
 
         for ins in instructions:
             if isinstance(ins, Call):
                 args = [expr(a) for a in ins.args]
                 args += [f"{k}={expr(v)}" for k, v in ins.kwargs.items()]
+                template = _TEMPLATES.get(ins.function)
+                if template is not None and ins.into is None and not ins.kwargs.get("axes", 0):
+                    lines.append(f"{ins.out.code} = {template(args, ins.kwargs, expr)}")
+                    continue
                 function = constant(ins.function)
                 if ins.into is not None:
                     lines.append(f"{function}({', '.join(args)}, out={ins.into.code})")
@@ -96,7 +111,9 @@ class Program:
                 call = [constant(a) for a in ins.args]
                 call += [f"{k}={constant(v)}" for k, v in ins.kwargs.items()]
                 lines.append(f"{constant(ins.method)}({', '.join(call)})")
-        namespace["_own"], namespace["_copy"] = _own, np.array
+        namespace["_own"], namespace["_held"] = _own, _held
+        namespace["_holds"] = frozenset(id(v) for v in namespace.values()
+                                        if isinstance(v, np.ndarray))
         lines.append(f"return {_render_output(output, handed_out)}")
         for i, node in enumerate(trace.states):
             namespace[f"s{i}"] = node
@@ -116,6 +133,41 @@ class Program:
         guard_source = f"def guard():\n    return {' and '.join(checks) or 'True'}\n"
         exec(compile(guard_source, "<autograph compiled guard>", "exec"), namespace)
         self.guard = namespace["guard"]
+
+
+def _templates() -> dict:
+    """Primitives whose forward is one ndarray method or operator: written as such, which
+    spares a call of a Python function wrapping numpy's (transposes, reshapes, indexing)."""
+    from autograph.ops.shape import _reshape, _transpose, getitem
+    return {
+        _transpose.forward: lambda args, kwargs, expr: f"{args[0]}.T",   # axes=None only
+        _reshape.forward: lambda args, kwargs, expr: f"{args[0]}.reshape({expr(kwargs['shape'])})",
+        getitem.forward: lambda args, kwargs, expr: f"{args[0]}[{expr(kwargs['index'])}]",
+    }
+
+
+_TEMPLATES = _templates()
+
+
+def _is_constant(x) -> bool:
+    """Known when the program is made: a stand-in for a constant, or a Python literal. Arrays
+    given by the caller are not: the caller may change them in place between calls."""
+    if isinstance(x, Traced):
+        return x.kind == "constant"
+    if isinstance(x, (tuple, list)):
+        return all(_is_constant(i) for i in x)
+    if isinstance(x, dict):
+        return all(_is_constant(v) for v in x.values())
+    return not isinstance(x, np.ndarray)
+
+
+def _fold_constants(instructions) -> None:
+    """An operation of constants alone (the seed of backward, broadcast and negated) is
+    computed once: its trace-time value is its value on every call."""
+    for ins in instructions:
+        if isinstance(ins, Call) and ins.into is None and _is_constant(ins.args) \
+                and _is_constant(ins.kwargs):
+            ins.out.kind = "constant"
 
 
 def _render_output(output, handed_out) -> str:
