@@ -174,6 +174,30 @@ def _optional_tutorial_peers(data, T, W0, V0, b10, b20, lr) -> dict:
     except ImportError:
         pass
     try:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        def jax_loss(params):
+            W, V, b1, b2 = params
+            H = jax.nn.sigmoid(data @ W + b1)
+            return -jnp.sum(T * jax.nn.log_softmax(H @ V + b2))
+
+        @jax.jit
+        def jax_update(params):
+            return [p - lr * d for p, d in zip(params, jax.grad(jax_loss)(params))]
+
+        jax_params = [jnp.asarray(p) for p in (W0, V0, b10, b20)]
+
+        def jax_step():
+            nonlocal jax_params
+            jax_params = jax.block_until_ready(jax_update(jax_params))
+
+        jax_step()                  # compiles
+        peers["JAX jit"] = jax_step
+    except ImportError:
+        pass
+    try:
         import autograd
         import autograd.numpy as anp
 
@@ -275,6 +299,25 @@ def chain(quick: bool, length: int = 1000):
 
         grad_f = autograd.grad(f)
         contenders["HIPS autograd"] = lambda: grad_f(x0)
+    except ImportError:
+        pass
+    try:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        def jax_f(x):
+            y = x
+            for i in range(length // 3):
+                y = y * 1.0001
+                y = jax.nn.sigmoid(y) if i % 2 else jnp.tanh(y)
+                y = y + 0.1
+            return jnp.sum(y)
+
+        jax_grad = jax.jit(jax.grad(jax_f))
+        x_jax = jnp.asarray(x0)
+        jax.block_until_ready(jax_grad(x_jax))          # compiles
+        contenders["JAX jit"] = lambda: jax.block_until_ready(jax_grad(x_jax))
     except ImportError:
         pass
     ops = (length // 3) * 3 + 1

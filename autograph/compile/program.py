@@ -82,7 +82,10 @@ class Program:
 
         for ins in instructions:
             if isinstance(ins, Call):
-                args = [expr(a) for a in ins.args]
+                operands = ins.args
+                if isinstance(ins.function, np.ufunc) and not ins.kwargs:
+                    operands = _scalars_as_arrays(operands, ins.into if ins.out is None else ins.out)
+                args = [expr(a) for a in operands]
                 args += [f"{k}={expr(v)}" for k, v in ins.kwargs.items()]
                 template = _TEMPLATES.get(ins.function)
                 if template is not None and ins.into is None and not ins.kwargs.get("axes", 0):
@@ -94,11 +97,13 @@ class Program:
                     continue
                 out = ins.out
                 if (isinstance(ins.function, np.ufunc) and ins.function.nout == 1
-                        and out.code not in escaping and type(out.example) is np.ndarray
-                        and out.example.ndim > 0):
+                        and len(args) == ins.function.nin and out.code not in escaping
+                        and type(out.example) is np.ndarray and out.example.ndim > 0):
                     buffer = np.empty_like(out.example)
                     buffers.append(buffer)
-                    args.append(f"out={constant(buffer)}")
+                    # out, positionally where numpy allows it: parsed faster
+                    keyword = "out=" if ins.function in (np.maximum, np.minimum) else ""
+                    args.append(keyword + constant(buffer))
                 elif isinstance(ins.function, np.ufunc):
                     fresh.add(out.code)
                 lines.append(f"{out.code} = {function}({', '.join(args)})")
@@ -133,6 +138,30 @@ class Program:
         guard_source = f"def guard():\n    return {' and '.join(checks) or 'True'}\n"
         exec(compile(guard_source, "<autograph compiled guard>", "exec"), namespace)
         self.guard = namespace["guard"]
+
+
+# Up to this many entries a scalar operand is stored repeated to the result's shape.
+_SMALL = 4096
+
+
+def _scalars_as_arrays(operands, out):
+    """A Python number combined with a float array, as an array of that dtype: numpy converts
+    a Python number on every call (NEP 50 makes it the array's dtype, so the numbers are the
+    same), which costs more than the operation on a small array."""
+    dtypes = [x.dtype for x in operands if isinstance(x, Traced) and x.dtype.kind in "fc"]
+    if not dtypes or any(isinstance(x, np.ndarray) for x in operands) \
+            or any(x.dtype != dtypes[0] for x in operands if isinstance(x, Traced)):
+        return operands
+    dtype, shape = dtypes[0], out.shape
+    size = int(np.prod(shape))
+    converted = []
+    for x in operands:
+        if type(x) in (int, float):
+            x = np.full(shape if size <= _SMALL else (), x, dtype=dtype)
+            x.flags.writeable = False
+            x = Traced(None, None, x, "constant")
+        converted.append(x)
+    return tuple(converted)
 
 
 def _templates() -> dict:
