@@ -65,7 +65,7 @@ class Program:
             return constant(x)
 
         _fold_constants(instructions)
-        instructions = _live(instructions, output)
+        instructions = _live(_softmax_for_exp_of_log_softmax(instructions, output), output)
         self.size = sum(isinstance(i, Call) for i in instructions)
         escaping = _escaping(instructions, output)
         fresh = set()     # values a ufunc allocated: nobody else holds them
@@ -176,6 +176,45 @@ def _templates() -> dict:
 
 
 _TEMPLATES = _templates()
+
+
+def _uses(instructions, output) -> dict:
+    """How many times each computed value is used: by operations, gradients and results."""
+    counts: dict = {}
+
+    def count(x):
+        for code in _codes(x, set()):
+            counts[code] = counts.get(code, 0) + 1
+    for ins in instructions:
+        if isinstance(ins, Call):
+            count(ins.args)
+            count(ins.kwargs)
+        elif isinstance(ins, Grads):
+            for _, g in ins.pairs:
+                count(g)
+    count(output)
+    return counts
+
+
+def _softmax_for_exp_of_log_softmax(instructions, output) -> list:
+    """exp(log_softmax(z)), with the log-softmax used nowhere else, is softmax(z): three numpy
+    calls fewer. It is the gradient of cross-entropy: the step of every classifier has it."""
+    from autograph.ops.activations import _log_softmax, _softmax
+    made = {ins.out.code: ins for ins in instructions
+            if isinstance(ins, Call) and ins.out is not None and ins.function is _log_softmax}
+    if not made:
+        return instructions
+    uses = _uses(instructions, output)
+    dropped = set()
+    for ins in instructions:
+        if isinstance(ins, Call) and ins.function is np.exp and len(ins.args) == 1 \
+                and not ins.kwargs and isinstance(ins.args[0], Traced):
+            producer = made.get(ins.args[0].code)
+            if producer is not None and uses[producer.out.code] == 1:
+                producer.function = _softmax
+                ins.out.code = producer.out.code     # every use of exp(...) reads softmax
+                dropped.add(id(ins))
+    return [ins for ins in instructions if id(ins) not in dropped]
 
 
 def _is_constant(x) -> bool:
