@@ -71,6 +71,9 @@ class Program:
         fresh = set()     # values a ufunc allocated: nobody else holds them
         buffers = []
         lines = []
+        last = _last_uses(instructions, output)
+        pool: dict = {}           # (shape, dtype) -> buffers free for reuse
+        holding: dict = {}        # value -> the buffer it is in, while it may still be read
 
         def handed_out(x) -> str:
             # what leaves the program must be an array nobody else holds: the program's
@@ -80,7 +83,12 @@ class Program:
             return f"_held({expr(x)}, _holds)"
         handed_out.literal = expr
 
-        for ins in instructions:
+        for k, ins in enumerate(instructions):
+            # buffers of values read for the last time by an earlier operation, or by this
+            # one (an elementwise ufunc may write over its own input), are free again
+            for code in [c for c, _ in holding.items() if last.get(c, -1) <= k]:
+                buffer = holding.pop(code)
+                pool.setdefault((buffer.shape, buffer.dtype), []).append(buffer)
             if isinstance(ins, Call):
                 operands = ins.args
                 if isinstance(ins.function, np.ufunc) and not ins.kwargs:
@@ -99,8 +107,13 @@ class Program:
                 if (isinstance(ins.function, np.ufunc) and ins.function.nout == 1
                         and len(args) == ins.function.nin and out.code not in escaping
                         and type(out.example) is np.ndarray and out.example.ndim > 0):
-                    buffer = np.empty_like(out.example)
-                    buffers.append(buffer)
+                    free = pool.get((out.example.shape, out.example.dtype))
+                    if free:
+                        buffer = free.pop()
+                    else:
+                        buffer = np.empty_like(out.example, order="C")
+                        buffers.append(buffer)
+                    holding[out.code] = buffer
                     # out, positionally where numpy allows it: parsed faster
                     keyword = "out=" if ins.function in (np.maximum, np.minimum) else ""
                     args.append(keyword + constant(buffer))
@@ -176,6 +189,30 @@ def _templates() -> dict:
 
 
 _TEMPLATES = _templates()
+
+
+def _last_uses(instructions, output) -> dict:
+    """For each computed value, the position of the last operation that may read it; the
+    results and gradients are read at the end. An operation other than a ufunc may return a
+    view of its inputs (a transpose, a reshape), so its inputs live as long as its result."""
+    last: dict = {}
+    end = len(instructions)
+    for k, ins in enumerate(instructions):
+        if isinstance(ins, Call):
+            for code in _codes((ins.args, ins.kwargs), set()):
+                last[code] = k
+        elif isinstance(ins, Grads):
+            for code in _codes([g for _, g in ins.pairs], set()):
+                last[code] = end
+    for code in _codes(output, set()):
+        last[code] = end
+    for ins in reversed(instructions):
+        if isinstance(ins, Call) and ins.out is not None and not isinstance(ins.function,
+                                                                            np.ufunc):
+            until = last.get(ins.out.code, -1)
+            for code in _codes((ins.args, ins.kwargs), set()):
+                last[code] = max(last[code], until)
+    return last
 
 
 def _uses(instructions, output) -> dict:
