@@ -69,9 +69,14 @@ class Program:
         self.size = sum(isinstance(i, Call) for i in instructions)
         escaping = _escaping(instructions, output)
         fresh = set()     # values a ufunc allocated: nobody else holds them
+        large = set()     # values too large for a buffer: allocated, and freed after use
         buffers = []
         lines = []
         last = _last_uses(instructions, output)
+        read_last = _last_uses(instructions, output, views=False)
+        dead_after: dict = {}     # position -> large values to let go of after it
+        for code, k in read_last.items():
+            dead_after.setdefault(k, []).append(code)
         pool: dict = {}           # (shape, dtype) -> buffers free for reuse
         holding: dict = {}        # value -> the buffer it is in, while it may still be read
 
@@ -89,7 +94,12 @@ class Program:
             for code in [c for c, _ in holding.items() if last.get(c, -1) <= k]:
                 buffer = holding.pop(code)
                 pool.setdefault((buffer.shape, buffer.dtype), []).append(buffer)
+            gone = [c for c in dead_after.get(k - 1, ()) if c in large]
+            if gone:              # as eager mode frees a value once read for the last time
+                lines.append(f"del {', '.join(gone)}")
             if isinstance(ins, Call):
+                if ins.out is not None and _nbytes(ins.out.example) > _BUFFERED:
+                    large.add(ins.out.code)
                 operands = ins.args
                 if isinstance(ins.function, np.ufunc) and not ins.kwargs:
                     operands = _scalars_as_arrays(operands, ins.into if ins.out is None else ins.out)
@@ -106,7 +116,8 @@ class Program:
                 out = ins.out
                 if (isinstance(ins.function, np.ufunc) and ins.function.nout == 1
                         and len(args) == ins.function.nin and out.code not in escaping
-                        and type(out.example) is np.ndarray and out.example.ndim > 0):
+                        and type(out.example) is np.ndarray and out.example.ndim > 0
+                        and out.example.nbytes <= _BUFFERED):
                     free = pool.get((out.example.shape, out.example.dtype))
                     if free:
                         buffer = free.pop()
@@ -153,6 +164,17 @@ class Program:
         self.guard = namespace["guard"]
 
 
+# Values up to this size are written into buffers kept between calls, which spares numpy's
+# allocation (a large part of an operation on a small array). Larger ones are allocated and
+# freed as soon as they have been read for the last time, as eager mode does: a buffer kept
+# for them would add to the memory a step needs, and save nothing measurable.
+_BUFFERED = 64 * 1024
+
+
+def _nbytes(x) -> int:
+    return x.nbytes if isinstance(x, np.ndarray) else 0
+
+
 # Up to this many entries a scalar operand is stored repeated to the result's shape.
 _SMALL = 4096
 
@@ -191,7 +213,7 @@ def _templates() -> dict:
 _TEMPLATES = _templates()
 
 
-def _last_uses(instructions, output) -> dict:
+def _last_uses(instructions, output, views: bool = True) -> dict:
     """For each computed value, the position of the last operation that may read it; the
     results and gradients are read at the end. An operation other than a ufunc may return a
     view of its inputs (a transpose, a reshape), so its inputs live as long as its result."""
@@ -206,6 +228,8 @@ def _last_uses(instructions, output) -> dict:
                 last[code] = end
     for code in _codes(output, set()):
         last[code] = end
+    if not views:
+        return last
     for ins in reversed(instructions):
         if isinstance(ins, Call) and ins.out is not None and not isinstance(ins.function,
                                                                             np.ufunc):
