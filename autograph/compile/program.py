@@ -69,6 +69,7 @@ class Program:
         self.size = sum(isinstance(i, Call) for i in instructions)
         escaping = _escaping(instructions, output)
         fresh = set()     # values a ufunc allocated: nobody else holds them
+        new_or_view = set()   # values that are a new array or a view, never an input itself
         large = set()     # values too large for a buffer: allocated, and freed after use
         buffers = []
         lines = []
@@ -130,10 +131,19 @@ class Program:
                     args.append(keyword + constant(buffer))
                 elif isinstance(ins.function, np.ufunc):
                     fresh.add(out.code)
+                if isinstance(ins.function, np.ufunc) or ins.function in _NEW_OR_VIEW:
+                    new_or_view.add(out.code)
                 lines.append(f"{out.code} = {function}({', '.join(args)})")
             elif isinstance(ins, Grads):
-                pairs = "".join(f"(s{i}, {handed_out(g)}), " for i, g in ins.pairs)
-                lines.append(f"_add_grads(({pairs}))")
+                codes = [g.code if isinstance(g, Traced) else None for _, g in ins.pairs]
+                if all(c in new_or_view for c in codes) and len(set(codes)) == len(codes):
+                    # distinct new arrays (or views, which _held copies): added in line
+                    for i, g in ins.pairs:
+                        lines.append(f"_g = {handed_out(g)}")
+                        lines.append(f"s{i}.grad = _g if s{i}.grad is None else s{i}.grad + _g")
+                else:
+                    pairs = "".join(f"(s{i}, {handed_out(g)}), " for i, g in ins.pairs)
+                    lines.append(f"_add_grads(({pairs}))")
             elif isinstance(ins, ClearGrad):
                 lines.append(f"s{ins.state}.grad = None")
             elif isinstance(ins, Effect):
@@ -169,6 +179,15 @@ class Program:
 # freed as soon as they have been read for the last time, as eager mode does: a buffer kept
 # for them would add to the memory a step needs, and save nothing measurable.
 _BUFFERED = 64 * 1024
+
+
+def _new_or_view() -> set:
+    """Kernels that return a new array or a view of one, never one of their inputs."""
+    from autograph.ops.kernels import dot, sum_along
+    return {dot, sum_along}
+
+
+_NEW_OR_VIEW = _new_or_view()
 
 
 def _nbytes(x) -> int:
