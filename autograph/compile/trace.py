@@ -20,12 +20,13 @@ from __future__ import annotations
 import operator
 import os
 import sys
+import threading
 
 import numpy as np
 
 from autograph.core.backward import _check_root, propagate
-from autograph.core.modes import modes, traces_running
-from autograph.core.node import _NO_PARAMS, Node, ShapeError, _creation, describe
+from autograph.core.modes import modes
+from autograph.core.node import _NO_PARAMS, Node, Primitive, ShapeError, _creation, describe
 
 _AUTOGRAPH = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _NUMPY = os.path.dirname(np.__file__) + os.sep
@@ -311,8 +312,8 @@ class Trace:
 
     # --- running a function under the trace ----------------------------------------------------
     def run(self, fn, args):
-        modes.trace = self
-        traces_running.append(self)
+        _intercept_primitives(True)
+        previous, modes.trace = modes.trace, self
         try:
             # Nodes the function can reach are state from the start, so that what it does
             # to them before using them (p.grad = None) is seen, and guarded as it was.
@@ -322,8 +323,8 @@ class Trace:
             self.sync()
             return self.operand(result)
         finally:
-            traces_running.remove(self)
-            modes.trace = None
+            modes.trace = previous
+            _intercept_primitives(False)
             self.restore()
 
     def restore(self) -> None:
@@ -527,6 +528,29 @@ class Trace:
             if node.grad is not None:
                 node.grad = Traced(self, f"s{i}.grad", np.asarray(node.grad.example), "grad")
                 self.view_grad[node] = node.grad
+
+
+# --- routing primitive calls to the trace ------------------------------------------------------
+# `Primitive.__call__` is the hottest path of eager mode, so it carries no test for tracing:
+# while any thread records a trace, the class's __call__ is `_traced_call`, which hands calls
+# made in a tracing thread to its trace and all others to the eager method.
+_eager_call = Primitive.__call__
+_interceptions = 0
+_interceptions_lock = threading.Lock()
+
+
+def _traced_call(self, *args, **params):
+    trace = modes.trace
+    if trace is None:
+        return _eager_call(self, *args, **params)
+    return trace.call(self, args, params)
+
+
+def _intercept_primitives(on: bool) -> None:
+    global _interceptions
+    with _interceptions_lock:
+        _interceptions += 1 if on else -1
+        Primitive.__call__ = _traced_call if _interceptions else _eager_call
 
 
 def reachable_nodes(fn, depth: int = 4) -> list:

@@ -16,9 +16,6 @@ class _Modes(threading.local):
 
 
 modes = _Modes()
-# The traces being recorded in any thread: Primitive.__call__ tests this list, which is cheaper
-# than the thread-local `modes.trace`, and looks at `modes.trace` only when it is not empty.
-traces_running: list = []
 
 
 @contextmanager

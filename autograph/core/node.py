@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 
-from autograph.core.modes import modes, traces_running
+from autograph.core.modes import modes
 
 
 class ShapeError(ValueError):
@@ -394,10 +394,8 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args, **params):
-        if traces_running:    # autograph.compile is recording a trace (see compile/trace.py)
-            trace = modes.trace
-            if trace is not None:
-                return trace.call(self, args, params)
+        # While autograph.compile records a trace, calls go through compile/trace.py's
+        # `_traced_call` instead, which hands them to the trace: this method pays nothing for it.
         # One and two arguments are nearly every op: spare them the general loop.
         count = len(args)
         if count == 1:

@@ -264,3 +264,33 @@ def test_large_intermediates_are_freed_after_their_last_use():
     # the forward values stay (backward reads them), the gradients go as they are consumed:
     # about 21 + a few MiB, not the 21 + 60 MiB that keeping every value would take
     assert peak < 30 * 2**20, peak / 2**20
+
+
+def test_eager_mode_is_untouched_after_a_trace_and_in_other_threads():
+    import threading
+    from autograph.core.node import Primitive
+    eager_call = Primitive.__call__
+    w = ag.parameter(np.ones(3))
+    results = []
+    started, release = threading.Event(), threading.Event()
+
+    def slow(x):
+        started.set()
+        release.wait(5)               # keep the trace open while the other thread works
+        return (w * x).sum()
+
+    def other():
+        started.wait(5)
+        v = ag.parameter([1.0, 2.0])
+        y = (v * v).sum()             # eager, in another thread, during the trace
+        y.backward()
+        results.append((type(y.value), v.grad.copy()))
+        release.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    np.testing.assert_allclose(ag.compile(slow)(np.ones(3)), 3.0)
+    thread.join()
+    assert results[0][0] is np.ndarray
+    np.testing.assert_array_equal(results[0][1], [2.0, 4.0])
+    assert Primitive.__call__ is eager_call          # no cost left on the hot path
