@@ -30,7 +30,7 @@ What the function may do, and what it may not:
   run checks that the constants the function makes are the same. Random numbers drawn inside
   the function (dropout masks from np.random) differ, and are refused: draw them outside and
   pass them in as an argument, so that every call gets its own.
-- Under `detect_anomaly` the program does not check each operation; run eagerly to find one.
+- Under `detect_anomaly` the function runs eagerly, so that each operation is checked.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from typing import Callable
 
 import numpy as np
 
+from autograph.core.modes import modes
 from autograph.core.node import Node
 from autograph.compile.program import Program
 from autograph.compile.trace import Call, Effect, Trace, TraceError, _new_node
@@ -90,6 +91,8 @@ class CompiledFunction:
         self.traces = 0           # how many times `fn` was traced (twice per program)
 
     def __call__(self, *args):
+        if modes.anomaly:      # checked operation by operation: run the function itself
+            return _as_arrays(self.fn(*args))
         key = tuple(_signature(a) for a in args)
         values = [a.value if isinstance(a, Node) else a for a in args]
         for program in self._programs.get(key, ()):
@@ -140,6 +143,18 @@ class CompiledFunction:
     def __repr__(self) -> str:
         return f"<compiled {getattr(self.fn, '__qualname__', self.fn)!r}: " \
                f"{len(self.programs())} programs>"
+
+
+def _as_arrays(x):
+    """The results of an eager run as a compiled run gives them: Nodes become arrays."""
+    if isinstance(x, Node):
+        return np.array(x.value)
+    if isinstance(x, (tuple, list)):
+        items = [_as_arrays(i) for i in x]
+        return type(x)(items) if type(x) in (tuple, list) else type(x)(*items)
+    if isinstance(x, dict):
+        return {k: _as_arrays(v) for k, v in x.items()}
+    return x
 
 
 def _same(a, b) -> bool:

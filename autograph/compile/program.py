@@ -1,10 +1,12 @@
 """A trace made into a program: dead instructions dropped, straight-line Python generated.
 
 The program is one generated Python function with a line per numpy call, so a replay pays a
-function call per operation and nothing else (no graph, no Nodes, no dispatch). Values that
-stay inside the program are written into arrays preallocated once (`out=`) when the operation
-is a ufunc; values that leave it (results, gradients) are fresh arrays on every call, since a
-caller may keep them.
+function call per operation and nothing else (no graph, no Nodes, no dispatch). Small values
+that stay inside the program are written into arrays preallocated once (`out=`) when the
+operation is a ufunc, and a buffer is reused once its value is dead; large values are
+allocated and let go of after their last read, as eager mode does. Values that leave the
+program (results, gradients) are arrays of their own on every call, since a caller may keep
+them.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ class Program:
     def __init__(self, trace: Trace, output, n_inputs: int):
         self.trace_size = len(trace.instructions)
         instructions = _live(trace.instructions, output)
-        self.size = sum(isinstance(i, Call) for i in instructions)
         namespace: dict = {"_add_grads": _add_grads}
         names: dict = {}        # id of a constant or function -> its name in `namespace`
 

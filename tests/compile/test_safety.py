@@ -294,3 +294,13 @@ def test_eager_mode_is_untouched_after_a_trace_and_in_other_threads():
     assert results[0][0] is np.ndarray
     np.testing.assert_array_equal(results[0][1], [2.0, 4.0])
     assert Primitive.__call__ is eager_call          # no cost left on the hot path
+
+
+def test_under_detect_anomaly_the_function_runs_eagerly_and_is_checked():
+    w = ag.parameter(np.array([1.0, 0.0]))
+    compiled = ag.compile(lambda x: ag.log(w * x).sum())
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(compiled(np.array([2.0, 1.0])), -np.inf)   # log 0
+    with ag.detect_anomaly():
+        with pytest.raises(FloatingPointError, match="log: output is not finite"):
+            compiled(np.array([2.0, 1.0]))
