@@ -96,8 +96,8 @@ def cross_entropy(logits, targets, reduction: str = "mean") -> Node:
 def _same_shape(targets, output, name: str):
     """Targets shaped as the output: (n,) and (n, 1) are the same data, and must never
     broadcast to (n, n). A Node stays a Node, so that its gradient is kept."""
-    if not isinstance(targets, Node):
-        targets = np.asarray(targets)
+    if not (isinstance(targets, Node) or hasattr(targets, "__array_function__")):
+        targets = np.asarray(targets)        # a list; arrays (and traced ones) pass
     shape, given = np.shape(value_of(output)), np.shape(value_of(targets))
     if given == shape:
         return targets

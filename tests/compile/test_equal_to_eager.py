@@ -170,3 +170,24 @@ def test_fit_compiled_with_a_sigmoid_output_and_binary_cross_entropy():
     np.testing.assert_allclose(histories[1].loss, histories[0].loss, rtol=1e-12)
     # the metric saw a sigmoid output (threshold 0.5), as in eager mode
     assert histories[1].classification_rate == histories[0].classification_rate
+
+
+@pytest.mark.filterwarnings("error")
+def test_extreme_logits_stay_finite_and_equal_to_eager():
+    z0 = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0]])
+    T = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    ze, zc = ag.parameter(z0), ag.parameter(z0)
+
+    def make(z):
+        def f(T):
+            loss = ag.nn.cross_entropy(ag.sigmoid(z) * 2000.0 - 1000.0, T) \
+                + ag.nn.binary_cross_entropy(z, T)
+            z.zero_grad()
+            loss.backward()
+            return loss
+        return f
+    with np.errstate(over="raise", divide="raise", invalid="raise"):   # underflow is fine
+        expected, got = make(ze)(T).value, ag.compile(make(zc))(T)
+    assert np.isfinite(got)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    np.testing.assert_allclose(zc.grad, ze.grad, rtol=1e-12, atol=1e-300)
