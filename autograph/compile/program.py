@@ -104,7 +104,8 @@ class Program:
                     large.add(ins.out.code)
                 operands = ins.args
                 if isinstance(ins.function, np.ufunc) and not ins.kwargs:
-                    operands = _scalars_as_arrays(operands, ins.into if ins.out is None else ins.out)
+                    target = ins.into if ins.out is None else ins.out
+                    operands = _scalars_as_arrays(operands, target)
                 args = [expr(a) for a in operands]
                 args += [f"{k}={expr(v)}" for k, v in ins.kwargs.items()]
                 template = _TEMPLATES.get(ins.function)

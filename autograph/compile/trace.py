@@ -459,8 +459,8 @@ class Trace:
         `p.grad = None` becomes an instruction; other writes are refused."""
         for i, node in enumerate(self.states):
             if node.value is not self.state_refs[i]:
-                raise refuse(f"{node.label}: its .value was replaced; update it in place (p.value -= ...) or "
-                             "with an optimizer")
+                raise refuse(f"{node.label}: its .value was replaced; update it in place "
+                             "(p.value -= ...) or with an optimizer")
             grad = node.grad
             if grad is not self.view_grad[node]:
                 if grad is not None:

@@ -23,7 +23,7 @@ def _unary_ops() -> list:
             continue
         try:
             primitive(sample)
-        except (TypeError, ag.ShapeError):   # it needs parameters (astype's dtype, leaky_relu's alpha)
+        except (TypeError, ag.ShapeError):   # it needs parameters (astype's dtype, an alpha)
             continue
         ops.append((name, primitive))
     return ops
