@@ -191,3 +191,22 @@ def test_extreme_logits_stay_finite_and_equal_to_eager():
     assert np.isfinite(got)
     np.testing.assert_allclose(got, expected, rtol=1e-12)
     np.testing.assert_allclose(zc.grad, ze.grad, rtol=1e-12, atol=1e-300)
+
+
+def test_gradients_inside_a_compiled_function():
+    w, v = ag.parameter([1.0, -2.0]), ag.parameter([0.5, 0.5])
+    unused = ag.parameter([3.0])
+
+    def f(x):
+        loss = (ag.tanh(w * x) * v).sum()
+        gw, gv, gu = ag.gradients(loss, [w, v, unused])
+        return gw, gv, gu
+    compiled = ag.compile(f)
+    for x in ([0.3, 0.1], [-1.0, 2.0]):
+        x = np.array(x)
+        gw, gv, gu = compiled(x)
+        h = np.tanh(np.array([1.0, -2.0]) * x)
+        np.testing.assert_allclose(gw, 0.5 * (1 - h * h) * x, rtol=1e-14)
+        np.testing.assert_allclose(gv, h, rtol=1e-14)
+        np.testing.assert_array_equal(gu, [0.0])
+    assert w.grad is None and v.grad is None           # gradients() leaves .grad alone
