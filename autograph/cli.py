@@ -57,10 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="file format (default svg)")
     draw.add_argument("--model", metavar="FILE.npz",
                       help="draw this MLP, saved by autograph.nn.save, instead")
-    draw.add_argument("--hidden", default="relu",
-                      help="the saved model's hidden activation (default relu)")
-    draw.add_argument("--output", default="linear",
-                      help="the saved model's output units (default linear)")
+    draw.add_argument("--hidden",
+                      help="for files that do not state their architecture (older ones): "
+                           "the hidden activation (default relu)")
+    draw.add_argument("--output",
+                      help="for files that do not state their architecture: the output "
+                           "units (default linear)")
     draw.set_defaults(run=_draw)
     return parser
 
@@ -73,7 +75,15 @@ def main(argv=None) -> int:
         return 2
     try:
         return args.run(args)
+    except KeyboardInterrupt:                    # Ctrl-C: one line, the shell's status for it
+        print(f"\nautograph {args.command}: interrupted", file=sys.stderr)
+        return 130
     except (OSError, ValueError) as error:       # a missing or unreadable file, say
+        print(f"autograph {args.command}: {error}", file=sys.stderr)
+        return 1
+    except RuntimeError as error:                # a renderer that failed says which and how
+        if isinstance(error, (RecursionError, NotImplementedError)):
+            raise                                # a defect of autograph's: keep the traceback
         print(f"autograph {args.command}: {error}", file=sys.stderr)
         return 1
 
