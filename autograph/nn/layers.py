@@ -8,6 +8,7 @@ shaped (fan_in, fan_out), biases (fan_out,), each a parameter Node with a readab
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
@@ -55,7 +56,7 @@ class Module:
                 seen.add(id(node))
                 found.append((path, node))
         names = [node.name or path for path, node in found]
-        repeated = {name for name in names if names.count(name) > 1}
+        repeated = {name for name, count in Counter(names).items() if count > 1}
         return [(path if name in repeated else name, node)
                 for (path, node), name in zip(found, names)]
 

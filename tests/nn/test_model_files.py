@@ -273,7 +273,7 @@ def damaged(draw):
     return compressed, bytes(data)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.data_too_large])
 @given(damaged())
 def test_a_damaged_file_loads_right_or_is_refused(tmp_path_factory, case):
@@ -454,7 +454,7 @@ def test_concurrent_saves_from_processes_always_leave_a_whole_file(tmp_path):
     nn.save(nn.MLP([20, 20, 3], hidden="sigmoid", output="softmax", rng=1), target)
     expected = [values(nn.MLP([20, 20, 3], hidden="sigmoid", output="softmax", rng=seed))
                 for seed in (1, 2)]
-    savers = [saver_process(target, seed, 40) for seed in (1, 2)]
+    savers = [saver_process(target, seed, 15) for seed in (1, 2)]
     loads = 0
     while any(p.poll() is None for p in savers):
         got = values(nn.load(target))          # never a broken or half-written file
