@@ -455,6 +455,7 @@ def test_concurrent_saves_from_processes_always_leave_a_whole_file(tmp_path):
     expected = [values(nn.MLP([20, 20, 3], hidden="sigmoid", output="softmax", rng=seed))
                 for seed in (1, 2)]
     savers = [saver_process(target, seed, 15) for seed in (1, 2)]
+    assert [p.stdout.readline() for p in savers] == ["ready\n"] * 2   # both about to save
     loads = 0
     while any(p.poll() is None for p in savers):
         got = values(nn.load(target))          # never a broken or half-written file
