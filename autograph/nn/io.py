@@ -173,7 +173,10 @@ class _Archive:
 
     def __init__(self, path):
         self.path = os.fspath(path)
-        self.file = open(self.path, "rb")
+        # O_NONBLOCK: opening a named pipe must not wait for a writer (it is refused below)
+        descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                             | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+        self.file = os.fdopen(descriptor, "rb")
         try:
             self._open()
         except BaseException:
@@ -200,6 +203,8 @@ class _Archive:
         if start.startswith(b"\x93NUMPY"):
             raise self.fail("holds a single array (.npy), not an .npz archive of named "
                             "parameters")
+        if not start:
+            raise self.fail("is empty, not an .npz archive")
         if not start.startswith((b"PK\x03\x04", b"PK\x05\x06")):
             raise self.fail(f"not an .npz archive (a zip of .npy arrays): it starts with "
                             f"{start!r}" + (", which looks like text" if _looks_like_text(start)

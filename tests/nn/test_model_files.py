@@ -216,6 +216,10 @@ def test_a_folder_or_a_device_is_not_read(tmp_path):
     if os.path.exists("/dev/zero"):
         with pytest.raises(nn.ParameterFileError, match="not a regular file"):
             nn.load(model(), "/dev/zero")
+    if hasattr(os, "mkfifo"):                # opening a pipe must not wait for a writer
+        os.mkfifo(tmp_path / "pipe.npz")
+        with pytest.raises(nn.ParameterFileError, match="not a regular file"):
+            nn.load(model(), tmp_path / "pipe.npz")
 
 
 def test_an_npz_of_numpy_itself_loads(tmp_path):
