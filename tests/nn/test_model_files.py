@@ -20,7 +20,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import autograph as ag
 from autograph import nn
 from autograph.nn import io as model_io
 
