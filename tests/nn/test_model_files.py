@@ -618,3 +618,25 @@ def test_load_state_dict_not_strict_sets_what_matches_and_says_what_did_not():
     assert keys.missing == ["b1", "W2", "b2"] and keys.unexpected == ["extra"]
     np.testing.assert_array_equal(target.layers[0].weight.value, source["W1"])
     np.testing.assert_array_equal(target.layers[0].bias.value, model(1).layers[0].bias.value)
+
+
+@settings(max_examples=30, deadline=None)
+@given(sizes=st.lists(st.integers(1, 5), min_size=2, max_size=5),
+       activations=st.data(), bias=st.booleans(),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 100))
+def test_any_mlp_comes_back_from_its_file_and_its_state_dict(tmp_path_factory, sizes,
+                                                            activations, bias, dtype, seed):
+    names = sorted(set(nn.activations.ACTIVATIONS) - {"logistic", "identity"})
+    hidden = activations.draw(st.lists(st.sampled_from(names), min_size=len(sizes) - 2,
+                                       max_size=len(sizes) - 2))
+    output = activations.draw(st.sampled_from(names))
+    source = nn.MLP(sizes, hidden=hidden, output=output, bias=bias, rng=seed, dtype=dtype)
+    path = tmp_path_factory.getbasetemp() / "any.npz"
+    nn.save(source, path)
+    rebuilt = nn.load(path)
+    twin = nn.MLP(sizes, hidden=hidden, output=output, bias=bias, rng=seed + 1, dtype=dtype)
+    twin.load_state_dict(source.state_dict())
+    x = np.random.default_rng(seed).standard_normal((3, sizes[0])).astype(dtype)
+    for other in (rebuilt, twin):
+        assert other.architecture() == source.architecture()
+        np.testing.assert_array_equal(other(x).value, source(x).value)
