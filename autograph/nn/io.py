@@ -387,6 +387,8 @@ def load(model, path=None, *, max_bytes: int = MAX_BYTES) -> Module:
     >>> load(ag.MLP([2, 3, 3], output="softmax"), "clusters.npz")   # doctest: +SKIP
     """
     if path is None:
+        if hasattr(model, "named_parameters"):
+            raise TypeError("load(model) needs the file too: load(model, path)")
         return _rebuild(model, max_bytes)
     with _Archive(path) as archive:
         layout = {name: (array.shape, array.dtype) for name, array in archive.arrays.items()}

@@ -465,6 +465,8 @@ def test_concurrent_saves_from_processes_always_leave_a_whole_file(tmp_path):
         assert any(all(np.array_equal(got[k], e[k]) for k in e) for e in expected)
         loads += 1
     assert [p.wait() for p in savers] == [0, 0] and loads > 0
+    for p in savers:
+        p.stdout.close()
     only(tmp_path, "model.npz")
 
 
@@ -476,6 +478,7 @@ def test_a_killed_save_leaves_the_last_whole_file(tmp_path):
         pass
     saver.send_signal(signal.SIGKILL)
     saver.wait()
+    saver.stdout.close()
     rebuilt = nn.load(target)
     assert_values(rebuilt, values(nn.MLP([300, 300, 3], hidden="sigmoid", output="softmax",
                                          rng=3)))
