@@ -39,7 +39,8 @@ from typing import overload
 
 import numpy as np
 
-from autograph.nn.layers import Module, assign, build, check_layout, parameter_layout
+from autograph.nn.layers import (Module, assign, build, check_layout, check_names,
+                                 parameter_layout)
 
 ARCHITECTURE = "architecture.json"
 FORMAT = "autograph model"
@@ -49,7 +50,7 @@ VERSION = 1
 # model it holds, so without a bound a 4 MB file could ask for 4 GiB. With a model given,
 # the model's own sizes are the bound.
 MAX_BYTES = 1 << 30
-_MAX_MEMBERS = 100_000
+_MAX_MEMBERS = 50_000               # a 25,000-layer MLP
 _MAX_HEADER = 10_000                 # numpy's own bound on a .npy header's text
 _MAX_ARCHITECTURE = 1 << 20          # JSON text; a 3,000-layer MLP needs about 60 KB
 
@@ -217,7 +218,7 @@ class _Archive:
         if len(members) > _MAX_MEMBERS:
             raise self.fail(f"{len(members)} members, more than a model file holds "
                             f"({_MAX_MEMBERS})")
-        self.members, self.architecture, self.arrays = {}, None, {}
+        self.members, self.architecture, self._arrays = {}, None, None
         for info in members:
             name = info.filename
             if name in self.members:
@@ -228,11 +229,18 @@ class _Archive:
                 raise self.fail(f"{name} is neither an .npy array nor {ARCHITECTURE}: not a "
                                 "model file")
             self.members[name] = info
+        self.names = [name[:-len(".npy")] for name in self.members if name != ARCHITECTURE]
         if ARCHITECTURE in self.members:
             self.architecture = self._read_architecture(self.members[ARCHITECTURE])
-        for name, info in self.members.items():
-            if name != ARCHITECTURE:
-                self.arrays[name[:-len(".npy")]] = self._read_header(name, info)
+
+    @property
+    def arrays(self) -> dict:
+        """name -> ArrayInfo from every .npy header, read (and checked) on first use: callers
+        that can refuse a file by its member names alone do so before reading any header."""
+        if self._arrays is None:
+            self._arrays = {name: self._read_header(name + ".npy", self.members[name + ".npy"])
+                            for name in self.names}
+        return self._arrays
 
     def _member(self, name: str):
         try:
@@ -391,13 +399,14 @@ def load(model, path=None, *, max_bytes: int = MAX_BYTES) -> Module:
             raise TypeError("load(model) needs the file too: load(model, path)")
         return _rebuild(model, max_bytes)
     with _Archive(path) as archive:
-        layout = {name: (array.shape, array.dtype) for name, array in archive.arrays.items()}
         described = model.architecture() if hasattr(model, "architecture") else None
         if archive.architecture is not None and described is not None:
             difference = _difference(archive.architecture, described)
             if difference:
                 raise archive.fail(f"the file holds a different model: {difference}")
         try:
+            check_names(model, archive.names)
+            layout = {name: (array.shape, array.dtype) for name, array in archive.arrays.items()}
             check_layout(model, layout, "the file")
         except ValueError as error:
             raise archive.fail(str(error)) from None
@@ -420,6 +429,9 @@ def _rebuild(path, max_bytes: int) -> Module:
             layout = parameter_layout(archive.architecture)
         except ValueError as error:
             raise archive.fail(str(error)) from None
+        if sorted(archive.names) != sorted(layout):
+            raise archive.fail(f"its arrays are {_names(archive.names)}, but the architecture "
+                               f"it states has {_names(layout)}")
         declared = {name: array.shape for name, array in archive.arrays.items()}
         if declared != layout:
             raise archive.fail(f"its arrays {_shapes(declared)} are not the parameters of the "
@@ -430,6 +442,11 @@ def _rebuild(path, max_bytes: int) -> Module:
             return build(archive.architecture, arrays)
         except ValueError as error:
             raise archive.fail(str(error)) from None
+
+
+def _names(names) -> str:
+    text = ", ".join(names)
+    return text if len(text) < 300 else text[:300] + " ..."
 
 
 def _shapes(layout: dict) -> str:

@@ -183,21 +183,33 @@ class IncompatibleKeys(NamedTuple):
     unexpected: list
 
 
-def check_layout(model: Module, layout: dict, source: str, strict: bool = True
-                 ) -> IncompatibleKeys:
-    """Check name -> (shape, dtype) from `source` (a file, a state dict) against the model's
-    parameters before any number is read or assigned; ValueError names every problem."""
-    parameters = dict(model.named_parameters())
-    missing = [name for name in parameters if name not in layout]
-    unexpected = [name for name in layout if name not in parameters]
+def check_names(model: Module, names, strict: bool = True) -> IncompatibleKeys:
+    """The names of the model's parameters that `names` misses, and the names it has that the
+    model does not; with `strict`, any of either is a ValueError naming them."""
+    parameters = [name for name, _ in model.named_parameters()]
+    given = set(names)
+    missing = [name for name in parameters if name not in given]
+    known = set(parameters)
+    unexpected = [name for name in names if name not in known]
     if strict and (missing or unexpected):
         details = []
         if missing:
             details.append(f"missing {', '.join(missing)}")
         if unexpected:
-            details.append(f"unexpected {', '.join(unexpected)}")
+            details.append(f"unexpected {', '.join(unexpected[:20])}"
+                           + (f" and {len(unexpected) - 20} more" if len(unexpected) > 20
+                              else ""))
         raise ValueError(f"parameter names do not match the model ({'; '.join(details)}); "
                          f"the model has {', '.join(parameters)}")
+    return IncompatibleKeys(missing, unexpected)
+
+
+def check_layout(model: Module, layout: dict, source: str, strict: bool = True
+                 ) -> IncompatibleKeys:
+    """Check name -> (shape, dtype) from `source` (a file, a state dict) against the model's
+    parameters before any number is read or assigned; ValueError names every problem."""
+    keys = check_names(model, list(layout), strict)
+    parameters = dict(model.named_parameters())
     problems = []
     for name, (shape, dtype) in layout.items():
         node = parameters.get(name)
@@ -210,7 +222,7 @@ def check_layout(model: Module, layout: dict, source: str, strict: bool = True
             problems.append(f"{name} holds {dtype}, which does not fit {node.value.dtype}")
     if problems:
         raise ValueError("; ".join(problems))
-    return IncompatibleKeys(missing, unexpected)
+    return keys
 
 
 def assign(model: Module, arrays: dict, source: str) -> None:

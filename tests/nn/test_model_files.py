@@ -643,3 +643,22 @@ def test_any_mlp_comes_back_from_its_file_and_its_state_dict(tmp_path_factory, s
     for other in (rebuilt, twin):
         assert other.architecture() == source.architecture()
         np.testing.assert_array_equal(other(x).value, source(x).value)
+
+
+def test_a_file_of_many_members_is_refused_by_its_names_before_any_header(tmp_path,
+                                                                         monkeypatch):
+    member = npy_header((1,)) + bytes(8)
+    path = tmp_path / "many.npz"
+    path.write_bytes(zip_bytes([stored(f"p{i}.npy", member) for i in range(20_000)]))
+    headers = []
+    real = model_io._Archive._read_header
+    monkeypatch.setattr(model_io._Archive, "_read_header",
+                        lambda self, *args: headers.append(1) or real(self, *args))
+    with pytest.raises(nn.ParameterFileError, match=r"missing W1, b1, W2, b2; unexpected p0, "
+                                                    r"p1, .* p19 and 19980 more"):
+        nn.load(model(), path)
+    assert headers == []
+    too_many = tmp_path / "too-many.npz"
+    too_many.write_bytes(zip_bytes([stored(f"{i}.npy", b"") for i in range(50_001)]))
+    with pytest.raises(nn.ParameterFileError, match="50001 members, more than a model file"):
+        model_io.read_info(too_many)
