@@ -147,3 +147,42 @@ def test_targets_too_large_for_a_float32_output_are_refused():
     z = ag.parameter(np.zeros((2, 1), dtype=np.float32))
     with pytest.raises(ValueError, match="too large for the output's float32"):
         nn.mean_squared_error(z, np.array([1e300, 0.0]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.integers(1, 4), k=st.integers(2, 5), seed=st.integers(0, 2 ** 16),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_any_logits_with_minus_inf_entries_give_the_true_loss_and_gradient(n, k, seed, dtype):
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, k)).astype(dtype)
+    labels = rng.integers(0, k, n)
+    dead = rng.random((n, k)) < 0.4
+    dead[np.arange(n), labels] = False                   # the target keeps a probability
+    z[dead] = -np.inf
+    node = ag.parameter(z)
+    loss = nn.cross_entropy(node, labels, reduction="sum")
+    loss.backward()
+    finite = np.where(dead, -np.inf, z.astype(np.float64))
+    p = np.exp(finite - finite.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    expected = -np.log(p[np.arange(n), labels]).sum()
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    assert loss.dtype == dtype and np.isfinite(loss.item())
+    assert loss.item() == pytest.approx(expected, rel=rtol, abs=rtol)
+    np.testing.assert_allclose(node.grad, p - np.eye(k)[labels], rtol=rtol, atol=rtol)
+
+
+@settings(max_examples=100, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), data=st.data())
+def test_a_softmax_output_is_read_only_over_the_class_axis(shape, data):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    rng = np.random.default_rng(len(shape) * 10 + axis)
+    z = rng.standard_normal(shape)
+    labels = rng.integers(0, shape[-1], shape[:-1])
+    output = ag.softmax(ag.constant(z), axis=axis)
+    if axis % len(shape) == len(shape) - 1:
+        assert nn.cross_entropy(output, labels).item() == pytest.approx(
+            nn.cross_entropy(z, labels).item(), rel=1e-12)
+    else:
+        with pytest.raises(ValueError, match="not a softmax over the classes"):
+            nn.cross_entropy(output, labels)
