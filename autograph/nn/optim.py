@@ -58,28 +58,37 @@ class Optimizer:
         """The indices of the parameters to update, after checking every one of them."""
         moving = []
         for i, p in enumerate(self.parameters):
-            if p.grad is None:
+            grad = p.grad
+            if grad is None:
                 continue
-            scratch, grad, name = self._scratch[i], p.grad, p.name or f"parameter {i}"
-            if type(p.value) is not np.ndarray or p.value.shape != scratch.shape or \
-                    p.value.dtype != scratch.dtype:
-                raise ValueError(f"{type(self).__name__}.step: {name} is now "
-                                 f"{np.shape(p.value)} {getattr(p.value, 'dtype', '')}, but "
-                                 f"was {scratch.shape} {scratch.dtype} when the optimizer was "
-                                 "made; nothing was updated")
-            if type(grad) is not np.ndarray:
-                grad = np.asarray(grad)
-            if grad.shape != scratch.shape:
-                raise ValueError(f"{type(self).__name__}.step: the gradient of {name} is "
-                                 f"{grad.shape} but the parameter is {scratch.shape}; nothing "
-                                 "was updated")
-            if grad.dtype.kind not in "biuf" or not np.can_cast(grad.dtype, scratch.dtype,
-                                                                 "same_kind"):
-                raise ValueError(f"{type(self).__name__}.step: the gradient of {name} holds "
-                                 f"{grad.dtype}, which does not fit {scratch.dtype}; nothing "
-                                 "was updated")
+            scratch, value = self._scratch[i], p.value
+            # the usual case, what backward leaves: one comparison chain, no message built
+            if not (type(grad) is np.ndarray and grad.shape == scratch.shape
+                    and grad.dtype == scratch.dtype and type(value) is np.ndarray
+                    and value.shape == scratch.shape and value.dtype == scratch.dtype):
+                self._check(i, p)
             moving.append(i)
         return moving
+
+    def _check(self, i: int, p: Node) -> None:
+        """Raise, naming the parameter, if its gradient cannot update it."""
+        scratch, grad, name = self._scratch[i], p.grad, p.name or f"parameter {i}"
+        if type(p.value) is not np.ndarray or p.value.shape != scratch.shape or \
+                p.value.dtype != scratch.dtype:
+            raise ValueError(f"{type(self).__name__}.step: {name} is now "
+                             f"{np.shape(p.value)} {getattr(p.value, 'dtype', '')}, but "
+                             f"was {scratch.shape} {scratch.dtype} when the optimizer was "
+                             "made; nothing was updated")
+        grad = np.asarray(grad)
+        if grad.shape != scratch.shape:
+            raise ValueError(f"{type(self).__name__}.step: the gradient of {name} is "
+                             f"{grad.shape} but the parameter is {scratch.shape}; nothing "
+                             "was updated")
+        if grad.dtype.kind not in "biuf" or not np.can_cast(grad.dtype, scratch.dtype,
+                                                             "same_kind"):
+            raise ValueError(f"{type(self).__name__}.step: the gradient of {name} holds "
+                             f"{grad.dtype}, which does not fit {scratch.dtype}; nothing "
+                             "was updated")
 
     def _update(self, i: int, value: np.ndarray, grad: np.ndarray, scratch: np.ndarray) -> None:
         raise NotImplementedError
