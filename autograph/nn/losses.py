@@ -83,15 +83,20 @@ def one_hot_targets(targets, classes: int, dtype=np.float64) -> np.ndarray:
         return _cast(targets, np.dtype(dtype), "one_hot_targets")
     if targets.ndim >= 2 and targets.shape[-1] == 1:          # indices as a column (n, 1)
         targets = targets[..., 0]
-    if targets.dtype.kind not in "iub" and not (np.isfinite(targets).all()
-                                               and np.array_equal(targets, np.round(targets))):
-        raise ValueError(f"targets of shape {targets.shape} are neither class indices nor "
+    return _expand(targets, classes, np.dtype(dtype))
+
+
+def _expand(labels: np.ndarray, classes: int, dtype: np.dtype) -> np.ndarray:
+    """Class indices of any shape as one-hot rows of `classes` along a new last axis."""
+    if labels.dtype.kind not in "iub" and not (np.isfinite(labels).all()
+                                              and np.array_equal(labels, np.round(labels))):
+        raise ValueError(f"targets of shape {labels.shape} are neither class indices nor "
                          f"one-hot rows of {classes} classes")
-    labels = targets.astype(np.intp, copy=False)
+    labels = labels.astype(np.intp, copy=False)
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"class indices must lie in [0, {classes}), got {labels.min()} .. "
                          f"{labels.max()}")
-    return _identity(classes, np.dtype(dtype)).take(labels, axis=0)
+    return _identity(classes, dtype).take(labels, axis=0)
 
 
 def _cast(targets: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
@@ -135,11 +140,15 @@ def cross_entropy(logits, targets, reduction: str = "mean") -> Node:
                              "pass the targets as an array")
         terms = T * log_p
     else:
-        given = np.shape(value_of(targets))
-        if given != shape and given not in (shape[:-1], shape[:-1] + (1,)):
-            raise ShapeError(f"cross_entropy: targets {given} do not fit logits {shape}: pass "
-                             f"class indices {shape[:-1]} or one-hot rows {shape}")
-        T = one_hot_targets(targets, shape[-1], dtype if dtype.kind == "f" else np.float64)
+        targets = np.asarray(value_of(targets))
+        if targets.shape != shape and targets.shape not in (shape[:-1], shape[:-1] + (1,)):
+            raise ShapeError(f"cross_entropy: targets {targets.shape} do not fit logits {shape}: "
+                             f"pass class indices {shape[:-1]} or one-hot rows {shape}")
+        dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+        if targets.shape == shape:              # one-hot (or soft) rows
+            T = _cast(targets, dtype, "cross_entropy")
+        else:       # class indices (n,) or (n, 1): told by the shape, never by the values
+            T = _expand(targets.reshape(shape[:-1]), shape[-1], dtype)
         if np.isneginf(value_of(log_p)).any():
             # a class of probability 0 (a logit of -inf, or a gap beyond the type's range)
             # that is not the target adds nothing: 0 * -inf would make the loss nan

@@ -186,3 +186,12 @@ def test_a_softmax_output_is_read_only_over_the_class_axis(shape, data):
     else:
         with pytest.raises(ValueError, match="not a softmax over the classes"):
             nn.cross_entropy(output, labels)
+
+
+def test_indices_whose_last_axis_has_the_class_count_are_read_as_indices():
+    # logits (2, 3, 3) with indices (2, 3): the indices' last axis is 3 wide, like one-hot
+    # rows; the shape says indices, and it used to be read as rows (and fail to broadcast)
+    z = np.random.default_rng(0).standard_normal((2, 3, 3))
+    labels = np.array([[0, 2, 1], [1, 1, 0]])
+    expected = -numpy_log_softmax(z)[np.arange(2)[:, None], np.arange(3), labels].sum()
+    assert nn.cross_entropy(z, labels, reduction="sum").item() == pytest.approx(expected)
