@@ -221,13 +221,15 @@ class _Archive:
         self.members, self.architecture, self._arrays = {}, None, None
         for info in members:
             name = info.filename
+            if not name.isprintable():      # escape codes would reach a terminal in messages
+                raise self.fail(f"a member is named {name!r}, which no model file holds")
             if name in self.members:
-                raise self.fail(f"{name} appears twice in the archive")
+                raise self.fail(f"{name!r} appears twice in the archive")
             if info.flag_bits & 0x1:
                 raise self.fail(f"{name} is encrypted")
             if name != ARCHITECTURE and not name.endswith(".npy"):
-                raise self.fail(f"{name} is neither an .npy array nor {ARCHITECTURE}: not a "
-                                "model file")
+                raise self.fail(f"{name!r} is neither an .npy array nor {ARCHITECTURE}: not "
+                                "a model file")
             self.members[name] = info
         self.names = [name[:-len(".npy")] for name in self.members if name != ARCHITECTURE]
         if ARCHITECTURE in self.members:

@@ -130,7 +130,7 @@ def _named(architecture: dict, shapes: list) -> dict:
         shapes = shapes[::2]
     names = architecture.get("names")
     if not isinstance(names, list) or len(names) != len(shapes) or \
-            not all(isinstance(name, str) and name for name in names) or \
+            not all(isinstance(name, str) and name and name.isprintable() for name in names) or \
             len(set(names)) != len(names):
         raise ValueError(f"names must be {len(shapes)} distinct names, got {names!r}")
     return dict(zip(names, shapes))

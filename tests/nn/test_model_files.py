@@ -191,13 +191,18 @@ def test_members_that_are_not_arrays_are_refused(tmp_path):
     path = tmp_path / "other.npz"
     path.write_bytes(zip_bytes([stored("W1.npy", npy_header((1,)) + bytes(8)),
                                 stored("run_me.py", b"print('hi')")]))
-    with pytest.raises(nn.ParameterFileError, match="run_me.py is neither an .npy array"):
+    with pytest.raises(nn.ParameterFileError, match="'run_me.py' is neither an .npy array"):
         model_io.read_info(path)
     twice = tmp_path / "twice.npz"
     member = stored("W1.npy", npy_header((1,)) + bytes(8))
     twice.write_bytes(zip_bytes([member, member]))
-    with pytest.raises(nn.ParameterFileError, match="W1.npy appears twice"):
+    with pytest.raises(nn.ParameterFileError, match="'W1.npy' appears twice"):
         model_io.read_info(twice)
+    escape = tmp_path / "escape.npz"
+    escape.write_bytes(zip_bytes([stored("\x1b[2J.npy", npy_header((1,)) + bytes(8))]))
+    with pytest.raises(nn.ParameterFileError) as error:
+        model_io.read_info(escape)
+    assert "\x1b" not in str(error.value) and "'\\x1b[2J.npy'" in str(error.value)
 
 
 @pytest.mark.parametrize("content", [b"W1,b1\n1.0,2.0\n", b"", b"\n\n", "W1 = [1.0]".encode()])
