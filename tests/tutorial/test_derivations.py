@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 
 from autograph.cli import main
-from autograph.data import one_hot, three_clusters
-from autograph.data import tutorial_parameters
+from autograph.tutorial import derivations as tutorial
+from autograph.tutorial.data import one_hot, three_clusters, tutorial_parameters
 from autograph.verify import check_gradients
-from autograph.verify import tutorial
 from tests.helpers import numeric_gradients
 
 
