@@ -51,6 +51,8 @@ class Mark:
     agrees: bool | None      # None: shown, not compared (a timing)
     text: str
     count: int = 0          # how many printed numbers were compared
+    expected: bool = True   # False when a number meant to agree differs, or one the
+                            # tutorial states wrongly agrees
 
 
 def compare(printed: str, value, note_if_close: str = "") -> Mark:
@@ -94,6 +96,7 @@ class Entry:
     printed: str | None
     mark: Mark | None
     why: str = ""
+    key: str = ""
 
 
 @dataclass
@@ -126,7 +129,7 @@ class Report:
 
     def printed(self, label: str, code: str, value, printed: str | None,
                 why: str = "", expect_agree: bool = True, ours: str | None = None,
-                measured: bool = False) -> Entry:
+                measured: bool = False, key: str | None = None) -> Entry:
         """A number the tutorial prints: recomputed `value`, the tutorial's text, a mark.
 
         `why` explains a difference (or a closeness short of every digit); `expect_agree`
@@ -137,10 +140,14 @@ class Report:
         mark = compare(printed, value) if printed is not None else None
         if measured:
             mark = Mark(None, "a timing: it depends on the machine, so it is not compared")
-        if mark is not None and not expect_agree:
-            mark = Mark(not mark.agrees, ("the tutorial is wrong here: " + mark.text)
-                        if not mark.agrees else "UNEXPECTEDLY " + mark.text, mark.count)
-        entry = Entry(label, code, ours, printed, mark, why)
+        if mark is not None:
+            if expect_agree:
+                mark.expected = mark.agrees
+            else:
+                mark = Mark(mark.agrees, ("the tutorial is wrong here: " + mark.text)
+                            if not mark.agrees else "UNEXPECTEDLY " + mark.text, mark.count,
+                            expected=not mark.agrees)
+        entry = Entry(label, code, ours, printed, mark, why, key or label)
         self.entries.append(entry)
         self.parts.append(_entry_html(entry))
         return entry
@@ -202,7 +209,7 @@ def _entry_html(entry: Entry) -> str:
     printed = (f"<pre>{html.escape(entry.printed)}</pre>" if entry.printed is not None
                else "<pre class=missing>(not in the tutorial)</pre>")
     why = f'<div class="why">{_inline(entry.why)}</div>' if entry.why else ""
-    return (f'<div class="entry"><div class="label">{_inline(entry.label)} '
+    return (f'<div class="entry" data-key="{html.escape(entry.key)}"><div class="label">{_inline(entry.label)} '
             f"<code>{html.escape(entry.code)}</code></div>"
             f'<div class="pair"><div><div class="head">recomputed here</div>'
             f"<pre>{html.escape(entry.ours)}</pre></div>"
@@ -235,6 +242,7 @@ figure {{ margin: 1em 0; }} figure img {{ max-width: 100%; border: 1px solid #ee
 figcaption {{ font-size: .9em; color: #555; }}
 table {{ border-collapse: collapse; margin: .8em 0; font-size: .9em; }}
 td, th {{ border: 1px solid #ccc; padding: .2em .5em; text-align: right; }}
+td:first-child {{ text-align: left; }}
 caption {{ text-align: left; color: #555; }}
 .summary {{ background: #f3f7fb; border: 1px solid #c9d8e8; padding: .6em 1em; }}
 </style></head>

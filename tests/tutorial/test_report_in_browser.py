@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from autograph.tutorial.demo import run
 
 CHROMIUM = os.environ.get("AUTOGRAPH_CHROMIUM") or shutil.which("chromium") or \
     shutil.which("chromium-browser")
@@ -33,16 +32,9 @@ def _browser_or_skip():
     return sync_playwright
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo")
-    ok = run(folder, quick=True, log=lambda *args: None)
-    return folder, ok
-
-
-def test_every_image_loads_and_the_console_is_clean(report):
+def test_every_image_loads_and_the_console_is_clean(demo_report):
     sync_playwright = _browser_or_skip()
-    folder, ok = report
+    folder, ok, _ = demo_report
     assert ok
     screenshot = Path(os.environ.get("AUTOGRAPH_SCREENSHOT", folder / "screenshot.png"))
     with sync_playwright() as playwright:
