@@ -117,9 +117,12 @@ class Report:
         """Text with `code` in backquotes; everything else escaped."""
         self.parts.append(f"<p>{_inline(text)}</p>")
 
-    def erratum(self, where: str, text: str, caught_by: str = "prose") -> None:
-        """A mistake of the tutorial, stated where it occurs."""
-        self.errata.append((where, caught_by, text))
+    def erratum(self, where: str, text: str, caught_by: str = "prose",
+                counted: bool = True) -> None:
+        """A mistake of the tutorial, stated where it occurs (`counted` False when it
+        restates one already counted)."""
+        if counted:
+            self.errata.append((where, caught_by, text))
         badge = "caught by the verifier" if caught_by == "verifier" else "erratum"
         self.parts.append(f'<div class="erratum"><b>{badge}, {html.escape(where)}:</b> '
                           f"{_inline(text)}</div>")
