@@ -66,6 +66,11 @@ class Demo:
         return entry
 
 
+def _parameters(values: dict, *names) -> list:
+    """Parameter Nodes named as the tutorial names them, in the order of its calls."""
+    return [ag.parameter(values[name], name=name) for name in names]
+
+
 def _figure(ncols=1, size=(5.0, 4.0), **options):
     from matplotlib.figure import Figure
     figure = Figure(figsize=(size[0] * ncols, size[1]), layout="constrained")
@@ -240,10 +245,11 @@ def units(d: Demo) -> None:
                                        f"linear unit is `lambda x: x`.")
     figure, axes = _figure(5, (2.9, 3.2))
     grid = np.linspace(-4, 4, 161)
-    for ax, (name, f) in zip(axes, [("sigmoid", ag.sigmoid), ("tanh", ag.tanh),
-                                     ("ReLU", ag.relu),
-                                     ("leaky ReLU (0.1)", partial(ag.leaky_relu, alpha=0.1)),
-                                     ("softplus", ag.softplus)]):
+    softplus = lambda x: np.log(1 + np.exp(x))                      # noqa: E731 (1.4.1)
+    for ax, (name, f) in zip(axes, [("sigmoid", s.sigmoid), ("tanh", s.tanh),
+                                     ("ReLu", s.ReLu),
+                                     ("leaky_ReLu(x, 0.1)", partial(s.leaky_ReLu, alpha=0.1)),
+                                     ("softplus", softplus)]):
         xs = ag.parameter(grid)
         ys = f(xs)
         ys.sum().backward()          # elementwise: d sum / d x_i is f'(x_i)
@@ -253,9 +259,10 @@ def units(d: Demo) -> None:
         ax.grid(alpha=0.3)
         ax.axhline(0, color="k", lw=0.5)
     axes[0].legend(fontsize="small")
-    d.save(figure, "units", "The hidden units of 1.4.1 and their derivatives, computed by "
-                            "autograph's reverse mode (leaky ReLU drawn with alpha 0.1 to "
-                            "make its slope visible)")
+    d.save(figure, "units", "The hidden units of 1.4.1, the tutorial's own functions run on "
+                            "autograph Nodes, and their derivatives by autograph's reverse "
+                            "mode (leaky ReLU drawn with alpha 0.1 to make its slope "
+                            "visible; softplus is log(1 + e^a))")
 
 
 # --- 1.5: bigger networks --------------------------------------------------------------------
@@ -285,8 +292,15 @@ def bigger_networks(d: Demo) -> None:
     d.printed("ff_nn_2_v3[0:5]", "ff_nn_2_v3(data,w,b_1,b_2)[0:5,:]", probs[:5],
               "In [17]: the 2-3-3 softmax network, first 5 class probabilities")
     graph = networks.softmax_network()
-    r.paragraph(f"autograph's expression softmax(sigmoid(X W + b1) V + b2) on the same weights: "
-                f"largest difference {np.abs(graph.value - probs).max():.1e}.")
+    X = ag.constant(data, name="X")
+    on_nodes = s.ff_nn_2_v3(X, *_parameters(q, "w", "b_1", "b_2", "v"))
+    r.paragraph(f"The tutorial's own ff_nn_2_v3, run on autograph Nodes (numpy dispatches "
+                f"np.dot, np.exp and .sum to autograph), records a graph and gives the same "
+                f"numbers: largest difference {np.abs(on_nodes.value - probs).max():.1e}.")
+    d.diagram(ag.graph_diagram(on_nodes, title="ff_nn_2_v3(data, w, b_1, b_2) on Nodes"),
+              "softmax-2-3-3-operations", "The operations autograph records from the "
+                                          "tutorial's own ff_nn_2_v3: its softmax is exp, "
+                                          "sum and divide")
     r.erratum("In [17]", "The template `'''The first 5 class probabilities are:'''.format(...)` "
                          "has no placeholder, so the cell as printed prints no numbers; the "
                          "output shown came from another version of the cell. (So do the "
@@ -309,9 +323,14 @@ def bigger_networks(d: Demo) -> None:
     d.printed("nn3_pred_v2[0:5]", "predict(nn3_v2)[0:5]", s.predict(relu)[:5],
               "First 5 predicted classes")
     sig_graph, relu_graph = networks.three_layer("sigmoid"), networks.three_layer("relu")
-    r.paragraph(f"autograph's expressions of both: largest differences "
-                f"{np.abs(sig_graph.value - nn3).max():.1e} (sigmoid) and "
-                f"{np.abs(relu_graph.value - relu).max():.1e} (ReLU).")
+    nodes = _parameters(t, "W1", "W2", "W3", "b1", "b2", "b3")
+    _, _, sig_nodes = s.ff_nn_3(X, *nodes)
+    relu_nodes = s.ff_nn_3_v2(X, *nodes, hidden_layer1=s.ReLu, hidden_layer2=s.ReLu)
+    r.paragraph(f"The tutorial's ff_nn_3 and ff_nn_3_v2 run on Nodes give the same numbers "
+                f"(largest differences {np.abs(sig_nodes.value - nn3).max():.1e} and "
+                f"{np.abs(relu_nodes.value - relu).max():.1e}), and so do autograph's "
+                f"expressions with its own units ({np.abs(sig_graph.value - nn3).max():.1e} "
+                f"and {np.abs(relu_graph.value - relu).max():.1e}).")
     r.erratum("In [20]", "`print('''...'''.format(probs = nn3[0:5,:], ..., w_h2 = h2[0:5,])` "
                          "closes the format call but not the print: the parentheses do not "
                          "balance, and the cell as exported is a syntax error.")
@@ -320,6 +339,10 @@ def bigger_networks(d: Demo) -> None:
     d.diagram(ag.network_diagram(relu_graph, title="2-3-3-3 ReLU"),
               "three-layer-relu-network", "The 3-layer ReLU network: units dead on all 300 "
                                           "points are grey")
+    d.diagram(ag.graph_diagram(relu_nodes, title="ff_nn_3_v2(..., ReLu, ReLu) on Nodes"),
+              "three-layer-relu-operations", "The operations of the tutorial's ff_nn_3_v2 with "
+                                             "its ReLu = x * (x > 0), as autograph records "
+                                             "them")
     r.section("1.6", "The classification rate")
     rates = [(name, s.classification_rate(d.classes, s.predict(y)))
              for name, y in (("2-3-3 softmax", probs), ("3-layer sigmoid", nn3),
@@ -353,16 +376,25 @@ def derivation(d: Demo, steps: int) -> None:
                                    **params)
     loss.backward()
     r.paragraph("The tutorial's formulas differentiate its cost J = sum T log Y (the "
-                "log-likelihood). autograph differentiates the cross-entropy loss -J, so "
-                "minus its gradients are the tutorial's.")
+                "log-likelihood). Below, autograph runs the tutorial's own ff_nn_2 and cost "
+                "(In [25] and In [29], unchanged) on parameter Nodes and differentiates J "
+                "by reverse mode: no formula derived by hand.")
+    nodes = {name: ag.parameter(value, name=name) for name, value in p.items()}
+    _, Y_nodes = s.ff_nn_2(ag.constant(data, name="data"), **nodes)
+    J = s.cost(T, Y_nodes)
+    J.backward()
     d.printed("derivative_v", "derivative_v(H,Y,T)", s.derivative_v(H, Y, T),
               "In [25]: dJ/dV, the loop version")
-    r.printed("autograph: minus dloss/dV", "-V.grad", -params["V"].grad,
-              PRINTED["derivative_v"], key="autograph -V.grad")
+    r.printed("autograph: V.grad after cost(T, ff_nn_2(data, W, V, b1, b2)[1]).backward()",
+              "V.grad", nodes["V"].grad, PRINTED["derivative_v"], key="autograph V.grad")
     d.printed("derivative_w", "derivative_w(data, T, Y, H, V)",
               s.derivative_w(data, T, Y, H, p["V"]), "In [27]: dJ/dW")
-    r.printed("autograph: minus dloss/dW", "-W.grad", -params["W"].grad,
-              PRINTED["derivative_w"], key="autograph -W.grad")
+    r.printed("autograph: W.grad, the same backward pass", "W.grad", nodes["W"].grad,
+              PRINTED["derivative_w"], key="autograph W.grad")
+    gap = max(float(np.abs(nodes[k].grad + params[k].grad).max()) for k in params)
+    r.paragraph(f"The cross-entropy loss autograph's own networks minimise is -J: its "
+                f"gradients are minus these (largest difference {gap:.1e}). J itself: "
+                f"{J.item()!r}, the first cost In [30] prints.")
     swapped = (s.derivative_v(H, Y, T) - s.derivative_v_v2(H, Y, T)).sum()
     r.erratum("In [26], the unit test", f"`assert((derivative_v(H,Y,T) - derivative_v_v2(H,Y,T))"
                                         f".sum() < 0.0001)` can never fail: it has no abs(), "
@@ -497,7 +529,7 @@ def training(d: Demo) -> None:
                                "sides, no learning rate, and the wrong sign for these "
                                "gradients of the log-likelihood: the code adds them.")
 
-    epochs = 2000 if d.quick else 10000
+    epochs = 1000 if d.quick else 5000          # 0.99 from about epoch 5000 on
     fixed = tutorial_loop(epochs, stale=False, learning_rate=CORRECTED_LEARNING_RATE)
     model = ag.MLP([2, 3, 3], hidden="sigmoid", output="softmax", init="normal",
                    rng=nn.legacy(1), names=["W", "b1", "V", "b2"])
