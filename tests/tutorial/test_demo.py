@@ -34,12 +34,22 @@ def test_demo_command_writes_the_report_and_a_summary(tmp_path, capsys, monkeypa
     assert not list((tmp_path / "report").glob(".index.html.*"))   # no temporary left
 
 
-def test_a_surprise_fails_the_demo(tmp_path, monkeypatch, capsys):
-    # a right formula broken: the verifier's worked example is then not as expected
+def test_a_surprise_is_reported(tmp_path, monkeypatch):
+    # a right formula broken: the verifier's worked example is then not as expected, and the
+    # demo's summary (and exit code) say so
     from autograph.tutorial import derivations
     monkeypatch.setattr(derivations, "derivative_v", lambda H, Y, T: H.T.dot(T - Y) * 1.01)
-    assert main(["demo", "--out", str(tmp_path), "--quick"]) == 1
-    assert "NOT AS EXPECTED: verifier: derivative_v, loop version" in capsys.readouterr().out
+    d = demo.Demo(tmp_path, quick=True, log=lambda *args: None)
+    demo.verifier(d, steps=5)
+    assert d.surprises == ["verifier: derivative_v, loop version (In [25])"]
+    assert "NOT AS EXPECTED: verifier: derivative_v" in demo.summarise(d, 1.0)["lines"][-1]
+
+
+def test_a_printed_number_that_stops_agreeing_is_a_surprise(tmp_path, monkeypatch):
+    monkeypatch.setitem(demo.PRINTED, "a_i", "[-2.57033683 -2.03932623 -0.88767980]")
+    d = demo.Demo(tmp_path, quick=True, log=lambda *args: None)
+    demo.two_layer(d)
+    assert d.surprises == ["In [8]: activations a_i: differs by 8.5e-08"]   # ...89 - ...80
 
 
 def test_nothing_below_the_tutorial_imports_it():
