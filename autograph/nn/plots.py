@@ -81,7 +81,7 @@ def plot_decision_regions(model, X, classes, path=None, title: str | None = None
                           resolution: int = 200, ax=None):
     """The class a model predicts at each point of the plane, shaded, with the points X
     marked by their true classes (a cross on each point the model gets wrong); the title
-    ends with the fraction classified right.
+    gives the fraction classified right on a second line.
 
     `model` maps an (n, 2) array or Node to class scores (n, k) (probabilities or logits: the
     largest wins) or, for one output column, to a probability of class 1. Returns the Figure.
@@ -119,7 +119,7 @@ def plot_decision_regions(model, X, classes, path=None, title: str | None = None
     ax.set_ylabel("$x_2$")
     ax.legend(loc="upper left", fontsize="small")
     rate = f"{np.mean(predicted == classes):.1%} of the points classified right"
-    ax.set_title(f"{title}: {rate}" if title else f"decision regions: {rate}")
+    ax.set_title(f"{title}\n{rate}" if title else f"decision regions:\n{rate}")
     return _save(figure, path)
 
 

@@ -113,9 +113,14 @@ def logistic_unit(d: Demo) -> None:
     r.erratum("In [3]", "`fig.gca(projection='3d')` no longer works: Matplotlib 3.4 "
                         "deprecated passing arguments to `gca` and 3.6 removed it; "
                         "`fig.add_subplot(projection='3d')` draws the same plot.")
-    d.diagram(ag.network_diagram(networks.logistic_unit(), title="logistic unit"),
+    unit = networks.logistic_unit()
+    d.diagram(ag.network_diagram(unit, title="logistic unit"),
               "logistic-unit-network", "The logistic unit as a network: x1, x2 -> y",
               width=380)
+    d.diagram(ag.graph_diagram(unit, values=True, title="logistic unit: operations"),
+              "logistic-unit-operations", "The same unit as autograph records it, "
+                                          "sigmoid(x @ w + 0.2), on the 100 points of In [1]",
+              width=600)
 
 
 # --- 1.2 / 1.3.3: the 2-layer network --------------------------------------------------------
@@ -479,9 +484,13 @@ def verifier(d: Demo, steps: int) -> None:
             except (RuntimeError, OSError) as error:
                 r.paragraph(f"(not drawn: {error})")
         if example.title.startswith("section 2.3, sigmoid hidden units: the recursion"):
-            d.diagram(ag.network_diagram(networks.four_layer_loss(), title="4-layer network"),
+            four = networks.four_layer_loss()
+            d.diagram(ag.network_diagram(four, title="4-layer network"),
                       "four-layer-network", "The 4-layer network of section 2.3, "
                                             "x -> h1 -> h2 -> h3 -> y, and its cost J")
+            d.diagram(ag.graph_diagram(four, title="4-layer network: operations"),
+                      "four-layer-operations", "Its operations, from the data X and the "
+                                               "targets T to the cost J")
 
 
 def _esc(text: str) -> str:

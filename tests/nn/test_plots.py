@@ -52,7 +52,7 @@ def test_decision_regions_shade_the_predicted_class_and_cross_the_errors(tmp_pat
     figure = plot_decision_regions(model, X, classes, tmp_path / "regions.png",
                                    title="linear", resolution=50)
     (ax,) = figure.axes
-    assert ax.get_title() == "linear: 75.0% of the points classified right"
+    assert ax.get_title() == "linear\n75.0% of the points classified right"
     crosses = [c for c in ax.collections if c.get_label().startswith("misclassified")]
     (cross,) = crosses
     np.testing.assert_array_equal(cross.get_offsets(), [[-2.0, -1.0]])
