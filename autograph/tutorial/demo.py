@@ -15,6 +15,7 @@ From the command line, `autograph demo [--out DIR] [--open] [--quick]`; from Pyt
 
 from __future__ import annotations
 
+import html
 import time
 import timeit
 import webbrowser
@@ -472,9 +473,9 @@ def verifier(d: Demo, steps: int) -> None:
                      "pass" if example.report.ok else "fail", verdict))
     r.table(["formula", "as printed it is", "verifier", "check"], rows)
     for i, example in enumerate(examples):
-        r.raw(f"<h3>{_esc(example.title)}</h3>")
+        r.raw(f"<h3>{html.escape(example.title)}</h3>")
         r.paragraph(example.note)
-        r.raw(f"<pre>{_esc(str(example.report))}</pre>")
+        r.raw(f"<pre>{html.escape(str(example.report))}</pre>")
         if not example.report.ok:
             if any(not right for right in example.expected.values()):
                 r.errata.append((example.title, "verifier", example.note))
@@ -491,11 +492,6 @@ def verifier(d: Demo, steps: int) -> None:
             d.diagram(ag.graph_diagram(four, title="4-layer network: operations"),
                       "four-layer-operations", "Its operations, from the data X and the "
                                                "targets T to the cost J")
-
-
-def _esc(text: str) -> str:
-    import html
-    return html.escape(text)
 
 
 # --- 2.4: training --------------------------------------------------------------------------
@@ -636,7 +632,7 @@ def summarise(d: Demo, seconds: float) -> dict:
              f"pictures: {len(r.images)}; {seconds:.1f} s"]
     if d.surprises:
         lines.append("NOT AS EXPECTED: " + "; ".join(d.surprises))
-    items = "".join(f"<li>{_esc(line)}</li>" for line in lines)
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     return {"lines": lines, "html": f'<div class="summary"><ul>{items}</ul>'
                                     f"<p>Each number the tutorial prints is shown as "
                                     f"recomputed here beside the tutorial's text, with a mark. "

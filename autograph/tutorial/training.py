@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from autograph.tutorial.data import one_hot, three_clusters, tutorial_parameters
 from autograph.tutorial.seed import (LEARNING_RATE, classification_rate, cost, derivative_b1,
                                      derivative_b2, derivative_v_v2, derivative_w, ff_nn_2,
