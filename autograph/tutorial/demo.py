@@ -141,8 +141,9 @@ def two_layer(d: Demo) -> None:
     r.paragraph("After the clusters, the same random stream gives w_11 .. w_32, v, b_1 and "
                 "b_2 (np.random.random). The tutorial's w is (3, 2): row j holds unit j's "
                 "weights w_j1, w_j2; autograph's networks store the transpose, W[i, j] = w_ji.")
-    r.erratum("1.2.2", "Equations (5) and (6) are the same equation printed twice; (5) "
-                       "should be a_i = w_i . x + b_i, h_i = sigma(a_i).")
+    r.erratum("1.2.2", "Equations (5) and (6) are one line printed twice, z = h . v + b^(2), "
+                       "y = sigma(z); the number (5) belongs to the line above it, "
+                       "a_i = w_i . x + b_i^(1), h_i = sigma(a_i).")
     x, _, _, _ = tdata.logistic_data()
     run = s.ff_nn_2_loop(x, w, v, b_1, b_2, 2, 3)
     d.printed("W", "w", w, "Weights for layer 1")
