@@ -621,14 +621,20 @@ def run(out="autograph-demo", quick: bool = False, open_browser: bool = False,
 def summarise(d: Demo, seconds: float) -> dict:
     r = d.report
     marked = [e for e in r.entries if e.mark is not None and e.mark.agrees is not None]
-    reproduced = [e for e in marked if e.mark.agrees]
-    caught = [e for e in marked if not e.mark.agrees and e.mark.expected]
+    ours = [e for e in marked if e.key.startswith("autograph ")]       # autograph's own
+    printed = [e for e in marked if e not in ours]                     # the tutorial's outputs
+    reproduced = [e for e in printed if e.mark.agrees]
+    caught = [e for e in printed if not e.mark.agrees and e.mark.expected]
+    missed = len(printed) - len(reproduced) - len(caught)
     numbers = sum(e.mark.count for e in reproduced)
     by_verifier = sum(1 for _, how, _ in r.errata if how == "verifier")
     in_prose = len(r.errata) - by_verifier
-    lines = [f"printed outputs reproduced: {len(reproduced)} of {len(marked)} ({numbers} "
-             f"numbers); the other {len(marked) - len(reproduced)}: the tutorial's own "
-             f"mistakes, caught ({len(caught)})",
+    lines = [f"the tutorial's printed outputs: {len(reproduced)} of {len(printed)} reproduced "
+             f"({numbers} numbers), {len(caught)} caught as its own mistakes"
+             + (f", {missed} NOT REPRODUCED" if missed else ""),
+             f"autograph's reverse mode on the tutorial's code: "
+             f"{sum(e.mark.agrees for e in ours)} of {len(ours)} printed gradients (dV, dW) "
+             f"reproduced",
              f"errata: {by_verifier} caught by the verifier, {in_prose} explained in prose",
              f"pictures: {len(r.images)}; {seconds:.1f} s"]
     if d.surprises:

@@ -26,7 +26,7 @@ def test_demo_command_writes_the_report_and_a_summary(tmp_path, capsys, monkeypa
     out = capsys.readouterr().out
     index = tmp_path / "report" / "index.html"
     assert index.exists() and opened == [index.resolve().as_uri()]
-    assert "[6/6]" in out and "printed outputs reproduced" in out
+    assert "[6/6]" in out and "printed outputs: 37 of 40 reproduced" in out
     assert f"report: {index.resolve()}" in out
     page = index.read_text(encoding="utf-8")
     for src in re.findall(r'<img src="([^"]+)"', page):        # every image is beside it
