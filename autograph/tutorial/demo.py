@@ -499,8 +499,8 @@ def verifier(d: Demo, steps: int) -> None:
 def training(d: Demo) -> None:
     r = d.report
     r.section("2.4", "Training: the loop as it ran, and corrected (In [30])")
-    r.paragraph("In [30] starts from np.random.seed(1) weights with learning_rate = 10e-7, "
-                "which is 1e-6 (1e-7 is written 1e-7), and prints the cost and the "
+    r.paragraph("In [30] starts from np.random.seed(1) weights with learning_rate = 10e-7, that is "
+                "10 x 10^-7 = 1e-6, and prints the cost and the "
                 "classification rate every 1000 epochs. Reproduced here as it ran: the H of "
                 "In [25], computed once before the loop, is passed to derivative_v_v2, "
                 "derivative_w and derivative_b1 in every epoch (the fresh `hidden` is computed "

@@ -109,9 +109,11 @@ class Report:
     entries: list = field(default_factory=list)
     images: list = field(default_factory=list)
     errata: list = field(default_factory=list)       # (where, how caught: "verifier"/"prose")
+    sections: list = field(default_factory=list)     # (anchor, heading) for the contents
 
     def section(self, number: str, title: str) -> None:
         anchor = "s" + re.sub(r"[^0-9a-z]+", "-", number.lower())
+        self.sections.append((anchor, f"{number} {title}"))
         self.parts.append(f'<h2 id="{anchor}">{html.escape(number)} {html.escape(title)}</h2>')
 
     def paragraph(self, text: str) -> None:
@@ -176,7 +178,10 @@ class Report:
 
     def write(self, summary_html: str = "") -> Path:
         """Write index.html atomically (a reader never sees half a page)."""
+        contents = "".join(f'<li><a href="#{a}">{html.escape(h)}</a></li>'
+                           for a, h in self.sections)
         page = PAGE.format(title=html.escape(self.title), summary=summary_html,
+                           contents=f'<nav><ul>{contents}</ul></nav>',
                            body="\n".join(self.parts))
         path = self.folder / "index.html"
         write_atomically(path, page.encode("utf-8"))
@@ -253,6 +258,7 @@ caption {{ text-align: left; color: #555; }}
 <body>
 <h1>{title}</h1>
 {summary}
+{contents}
 {body}
 </body></html>
 """
