@@ -157,6 +157,10 @@ def _order(outputs: list) -> list:
     return order
 
 
+_UMASK = os.umask(0)      # read once (it can only be read by setting it)
+os.umask(_UMASK)
+
+
 def _write_atomically(path: Path, data: bytes) -> Path:
     """Write `data` to a temporary file beside `path`, then rename it over `path`: a reader
     never sees half a file, and a failed export leaves any earlier file as it was."""
@@ -168,6 +172,7 @@ def _write_atomically(path: Path, data: bytes) -> Path:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, 0o666 & ~_UMASK)     # mkstemp's 0600, as a plain open would not
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

@@ -20,12 +20,12 @@ def draw_tutorial(folder, format: str = "svg", out=print) -> list:
         output = build()
         for kind, diagram in (("graph", graph_diagram(output, title=f"{title}: operations")),
                               ("network", network_diagram(output, title=title))):
-            written.append(diagram.render(folder / f"{name}-{kind}.{format}", format))
+            written.append(diagram.render(folder / f"{name}-{kind}.{format}"))
             out(f"  {written[-1]}")
     loss = training_loss()
     figure = network_diagram(loss, paths_to=("W", (0, 0)),
                              title="chain rule (section 2.2.4)")
-    written.append(figure.render(folder / f"chain-rule-paths.{format}", format))
+    written.append(figure.render(folder / f"chain-rule-paths.{format}"))
     out(f"  {written[-1]}")
     return written
 
@@ -59,6 +59,6 @@ def draw_model(path, folder, format: str = "svg", hidden: str = "relu",
     for kind, diagram in (("network", network_diagram(result, title=title, max_units=6,
                                                       grey_inactive=False)),
                           ("graph", graph_diagram(result, title=f"{title}: operations"))):
-        written.append(diagram.render(Path(folder) / f"{path.stem}-{kind}.{format}", format))
+        written.append(diagram.render(Path(folder) / f"{path.stem}-{kind}.{format}"))
         out(f"  {written[-1]}")
     return written
