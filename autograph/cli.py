@@ -6,6 +6,9 @@ import argparse
 import sys
 
 
+FORMAT = "svg"      # the default --format of every command that draws
+
+
 def _demo(args) -> int:
     from autograph.demo import run
     return 0 if run() else 1
@@ -36,8 +39,10 @@ def _count(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from autograph import __version__
     parser = argparse.ArgumentParser(
         prog="autograph", description="Reverse-mode automatic differentiation on numpy.")
+    parser.add_argument("--version", action="version", version=f"autograph {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser("demo", help="the tutorial's network: cost, gradients, checks")
     demo.set_defaults(run=_demo)
@@ -47,14 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="epoch of the tutorial's training loop to check (default 100)")
     verify.add_argument("--diagrams", metavar="DIR",
                         help="draw each network with its disagreeing weights in red into DIR")
-    verify.add_argument("--format", choices=("dot", "svg", "png"), default="dot",
-                        help="file format of --diagrams (default dot)")
+    verify.add_argument("--format", choices=("svg", "png", "dot"), default=FORMAT,
+                        help=f"file format of --diagrams (default {FORMAT})")
     verify.set_defaults(run=_verify)
     draw = commands.add_parser(
         "draw", help="the tutorial's networks as operation graphs and network diagrams")
     draw.add_argument("--out", default="diagrams", help="folder to write to (default diagrams)")
-    draw.add_argument("--format", choices=("svg", "png"), default="svg",
-                      help="file format (default svg)")
+    draw.add_argument("--format", choices=("svg", "png", "dot"), default=FORMAT,
+                      help=f"file format (default {FORMAT})")
     draw.add_argument("--model", metavar="FILE.npz",
                       help="draw this MLP, saved by autograph.nn.save, instead")
     draw.add_argument("--hidden", default="relu",
@@ -66,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from autograph.diagrams import RenderError, RendererNotFound
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
@@ -73,7 +79,7 @@ def main(argv=None) -> int:
         return 2
     try:
         return args.run(args)
-    except (OSError, ValueError) as error:       # a missing or unreadable file, say
+    except (OSError, ValueError, RendererNotFound, RenderError) as error:  # a bad file, say
         print(f"autograph {args.command}: {error}", file=sys.stderr)
         return 1
 
