@@ -70,8 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _reported_errors() -> tuple:
+    """Errors shown as one line: a missing or unreadable file, no renderer, a failed one."""
+    try:
+        from autograph.diagrams import RenderError, RendererNotFound
+    except ImportError:
+        return OSError, ValueError
+    return OSError, ValueError, RenderError, RendererNotFound
+
+
 def main(argv=None) -> int:
-    from autograph.diagrams import RenderError, RendererNotFound
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
@@ -79,7 +87,7 @@ def main(argv=None) -> int:
         return 2
     try:
         return args.run(args)
-    except (OSError, ValueError, RendererNotFound, RenderError) as error:  # a bad file, say
+    except _reported_errors() as error:
         print(f"autograph {args.command}: {error}", file=sys.stderr)
         return 1
 
