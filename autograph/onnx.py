@@ -29,6 +29,7 @@ from autograph.core.node import Node, describe
 
 DEFAULT_OPSET = 17       # ONNX Runtime 1.14 and later, and most converters, read it
 MIN_OPSET = 14           # Reshape's allowzero, Unsqueeze's axes as an input
+BATCH = "batch"          # the name of the first axis with dynamic_batch=True
 _INT64_MIN = np.iinfo(np.int64).min
 
 
@@ -43,7 +44,7 @@ def _onnx():
 
 def export(model_or_function: Callable, example_inputs, path, *,
            input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
-           opset: int = DEFAULT_OPSET) -> Path:
+           opset: int = DEFAULT_OPSET, dynamic_batch: bool = False) -> Path:
     """Trace `model_or_function` on `example_inputs` and write the recorded graph to `path`.
 
     example_inputs  one array (or Node) or a tuple of them, passed as positional arguments;
@@ -52,6 +53,9 @@ def export(model_or_function: Callable, example_inputs, path, *,
                     ("input0", "input1", ... for several).
     output_names    "output" by default ("output0", ... for a tuple of outputs).
     opset           the ONNX operator set version (14 or later).
+    dynamic_batch   the first axis of every input and output is "batch", of any length, as
+                    torch's dynamic_axes; refused (ValueError) when an operation fixes it to
+                    the example's (a reshape, a broadcast, indexing, a constant of that length).
 
     The file is written atomically (a temporary file in the same folder, then renamed) after
     `onnx.checker` has accepted the model. Raises NotImplementedError naming the operation
@@ -63,14 +67,15 @@ def export(model_or_function: Callable, example_inputs, path, *,
     PosixPath('f.onnx')
     """
     model = to_model(model_or_function, example_inputs, input_names=input_names,
-                     output_names=output_names, opset=opset)
+                     output_names=output_names, opset=opset, dynamic_batch=dynamic_batch)
     data = model.SerializeToString()
     return _write_atomically(Path(path), data)
 
 
 def to_model(model_or_function: Callable, example_inputs, *,
              input_names: Sequence[str] | None = None,
-             output_names: Sequence[str] | None = None, opset: int = DEFAULT_OPSET):
+             output_names: Sequence[str] | None = None, opset: int = DEFAULT_OPSET,
+             dynamic_batch: bool = False):
     """The checked `onnx.ModelProto` that `export` writes."""
     onnx = _onnx()
     if not isinstance(opset, int) or opset < MIN_OPSET:
@@ -89,7 +94,10 @@ def to_model(model_or_function: Callable, example_inputs, *,
                             "the function must compute its result with autograph operations")
     out_names = _names(output_names, [None] * len(outputs), "output")
 
-    builder = _Builder(onnx, opset)
+    if dynamic_batch and any(node.ndim == 0 for node in inputs + outputs):
+        raise ValueError("onnx.export: dynamic_batch needs inputs and outputs with a first "
+                         "axis; a scalar has none")
+    builder = _Builder(onnx, opset, dynamic_batch)
     order = _order(outputs)
     reached = set(order)
     for node, name in zip(inputs, names):
@@ -129,8 +137,30 @@ def to_model(model_or_function: Callable, example_inputs, *,
     opset_id = helper.make_opsetid("", opset)
     model = helper.make_model(graph, opset_imports=[opset_id], producer_name="autograph",
                               ir_version=helper.find_min_ir_version_for([opset_id]))
+    if dynamic_batch:
+        _check_batch_follows(onnx, model, inputs[0].shape[0])
     onnx.checker.check_model(model, full_check=True)
     return model
+
+
+def _check_batch_follows(onnx, model, traced: int) -> None:
+    """Refuse a dynamic batch that some operation fixed: ONNX's shape inference, given inputs
+    whose first axis is "batch", must find "batch" as the first axis of every output."""
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    for output in probe.graph.output:
+        output.type.tensor_type.ClearField("shape")       # let inference say what it finds
+    inferred = onnx.shape_inference.infer_shapes(probe, strict_mode=True)
+    for output in inferred.graph.output:
+        dims = output.type.tensor_type.shape.dim
+        first = dims[0] if dims else None
+        if first is None or first.dim_param != BATCH:
+            found = "no first axis" if first is None else \
+                f"first axis {first.dim_value or first.dim_param or 'unknown'}"
+            raise ValueError(f"onnx.export: dynamic_batch: output {output.name!r} has {found}, "
+                             f"not the batch: an operation fixed the example's batch of "
+                             f"{traced} (a reshape, a broadcast, indexing, or a constant of "
+                             "that length); export with dynamic_batch=False")
 
 
 def _names(given, items, default: str) -> list:
@@ -184,8 +214,8 @@ def _write_atomically(path: Path, data: bytes) -> Path:
 class _Builder:
     """Collects ONNX nodes, initializers and value names while the graph is walked."""
 
-    def __init__(self, onnx, opset: int):
-        self.onnx, self.opset = onnx, opset
+    def __init__(self, onnx, opset: int, dynamic_batch: bool = False):
+        self.onnx, self.opset, self.dynamic_batch = onnx, opset, dynamic_batch
         self.names: dict = {}           # Node -> ONNX value name
         self.used: set = set()
         self.nodes, self.initializers, self.graph_inputs = [], [], []
@@ -200,8 +230,12 @@ class _Builder:
         return name
 
     def info(self, name: str, node: Node):
-        return self.onnx.helper.make_tensor_value_info(name, self.tensor_type(node.dtype),
-                                                       list(node.shape))
+        """A graph input's or output's type: the traced shape, its first axis "batch" with
+        dynamic_batch."""
+        shape = list(node.shape)
+        if self.dynamic_batch:
+            shape[0] = BATCH
+        return self.onnx.helper.make_tensor_value_info(name, self.tensor_type(node.dtype), shape)
 
     def tensor_type(self, dtype) -> int:
         try:

@@ -196,3 +196,30 @@ def test_basic_indexing_matches_numpy(tmp_path_factory, index):
     path = tmp_path_factory.mktemp("index") / "i.onnx"
     ag_onnx.export(lambda v: v[index] * 1.0, x, path)
     np.testing.assert_array_equal(run(path, {"input": x})[0], want)
+
+
+# --- a batch of any size ----------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dynamic_batch_runs_on_any_number_of_rows(tmp_path, dtype):
+    model = ag.MLP([4, 5, 3], hidden="tanh", output="softmax", rng=0, dtype=dtype)
+    path = ag_onnx.export(model, data((8, 4), dtype), tmp_path / "m.onnx", dynamic_batch=True)
+    graph = onnx.load(str(path)).graph
+    assert graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    for rows in (1, 8, 37):
+        X = data((rows, 4), dtype, seed=rows)
+        (got,) = run(path, {"input": X})
+        np.testing.assert_allclose(got, model(X).value, **TOLERANCE[dtype])
+
+
+def test_dynamic_batch_fixed_by_an_operation_is_refused(tmp_path):
+    W = ag.parameter(np.ones((3, 2)), name="W")
+    flatten_and_back = lambda x: ag.reshape(ag.reshape(x, (-1,)), (8, 3)) @ W  # noqa: E731
+    with pytest.raises(ValueError, match=r"output 'output' has first axis 8, not the batch"):
+        ag_onnx.export(flatten_and_back, np.ones((8, 3)), tmp_path / "a.onnx",
+                       dynamic_batch=True)
+    per_row = ag.constant(np.arange(8.0).reshape(8, 1), name="per_row")
+    with pytest.raises(ValueError, match="not the batch"):
+        ag_onnx.export(lambda x: x @ W + per_row, np.ones((8, 3)), tmp_path / "b.onnx",
+                       dynamic_batch=True)
+    ag_onnx.export(flatten_and_back, np.ones((8, 3)), tmp_path / "c.onnx")   # fixed: fine
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.onnx"]
