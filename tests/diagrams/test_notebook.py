@@ -2,7 +2,9 @@
 the page, and `fit` shows a progress bar. Skipped unless nbclient, nbformat and ipykernel are
 installed."""
 
+import json
 import os
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -29,16 +31,24 @@ CELLS = [
 def executed(tmp_path_factory):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
     folder = tmp_path_factory.mktemp("notebook")
-    previous = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), previous]))
+    # a kernel of this very interpreter, whatever kernels the machine has installed
+    spec = folder / "kernels" / "autograph-test"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "autograph test", "language": "python",
+        "env": {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                            os.environ.get("PYTHONPATH")]))}}))
+    previous = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder), previous]))
     try:
-        nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+        nbclient.NotebookClient(notebook, timeout=120, kernel_name="autograph-test",
                                 resources={"metadata": {"path": str(folder)}}).execute()
     finally:
         if previous is None:
-            del os.environ["PYTHONPATH"]
+            del os.environ["JUPYTER_PATH"]
         else:
-            os.environ["PYTHONPATH"] = previous
+            os.environ["JUPYTER_PATH"] = previous
     nbformat.write(notebook, folder / "diagrams.ipynb")     # what a user would save
     return notebook
 
