@@ -184,8 +184,9 @@ class Diagram(graphviz.Digraph):
         """Write the drawing and return its path, with graphviz's arguments.
 
         A `filename` whose suffix names a format (net.pdf, net.svg, net.png) is the file
-        written, alone; net.dot receives the DOT source. Otherwise, as in graphviz, `filename` (default `name` + ".gv") receives
-        the DOT source and the drawing goes to `outfile` or to `filename` + "." + format.
+        written, alone; net.dot receives the DOT source. Otherwise, as in graphviz, `filename`
+        (default `name` + ".gv") receives the DOT source and the drawing goes to `outfile` or
+        to `filename` + "." + format.
         The drawing is written atomically: a failed render leaves an earlier file in place.
         """
         named = _format_named_by(filename)

@@ -25,7 +25,8 @@ from autograph.diagrams.graph import topological_order
 
 COLUMN, ROW = 2.4, 0.9      # inches between layers, between units of a layer (rankdir LR)
 LAYER_TB, UNIT_TB = 2.2, 1.5    # the same, top to bottom: labels need more room side by side
-LABEL_FRACTIONS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.72, 0.2, 0.8)   # along an edge, centre first
+# where along an edge its label may go, centre first
+LABEL_FRACTIONS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.72, 0.2, 0.8)
 CAPTION = {"shape": "plaintext", "fixedsize": "false", "fontsize": "11"}
 CLEAR = 1.0                 # (distance / label size)^2 at which a label spot is clear
 MAX_LABELS = 20             # a layer with more drawn edges has no edge labels: they would overlap
