@@ -223,3 +223,13 @@ def test_dynamic_batch_fixed_by_an_operation_is_refused(tmp_path):
                        dynamic_batch=True)
     ag_onnx.export(flatten_and_back, np.ones((8, 3)), tmp_path / "c.onnx")   # fixed: fine
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.onnx"]
+
+
+def test_maxout_radial_basis_and_a_plain_function_in_a_sequential(tmp_path):
+    model = ag.nn.Sequential(ag.nn.Maxout(2, 4, rng=0), ag.nn.RadialBasis(4, 5, rng=1),
+                             ag.nn.Linear(5, 3, rng=2), ag.log_softmax)
+    path = ag_onnx.export(model, data((7, 2), np.float64), tmp_path / "s.onnx",
+                          dynamic_batch=True)
+    X = data((3, 2), np.float64, seed=5)
+    np.testing.assert_allclose(run(path, {"input": X})[0], model(X).value, rtol=1e-13,
+                               atol=1e-15)
