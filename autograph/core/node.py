@@ -32,9 +32,6 @@ class Node:
 
     __slots__ = ("value", "grad", "name", "op", "parents", "inputs", "params", "requires_grad",
                  "order", "__weakref__")
-    # Makes `ndarray <op> Node` call Node's reflected operators instead of broadcasting over it.
-    __array_ufunc__ = None
-
     def __init__(self, value, requires_grad: bool = False, name: str | None = None, dtype=None):
         if isinstance(value, Node):
             value = value.value
@@ -99,7 +96,25 @@ class Node:
         for i in range(len(self)):
             yield self[i]
 
+    # --- numpy's functions on Nodes (see autograph.core.dispatch) ----------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return array_function(func, args, kwargs)
+
     def __array__(self, dtype=None, copy=None):
+        # numpy calls this wherever it wants a plain array: np.asarray(node), but also
+        # a.dot(node) for an ndarray a, a[i] = node, np.sum([node, node]). For a Node that
+        # requires a gradient every one of these would cut it from the graph without a word,
+        # so, as torch and JAX do, it is refused; the value is there to take on purpose.
+        if self.requires_grad:
+            raise TypeError(
+                f"{describe(self)} requires a gradient: numpy was about to turn it into a "
+                "plain array, which would silently cut it from the graph. Use numpy's "
+                "functions on it (np.dot(a, W), not a.dot(W) with a numpy array a; "
+                "np.stack for a list of Nodes) or take node.value / node.detach() to leave "
+                "the graph on purpose")
         if copy:                     # np.array(node) must not hand out the Node's own array
             return np.array(self.value, dtype=dtype)
         return np.asarray(self.value, dtype=dtype)
@@ -247,17 +262,80 @@ class Node:
     def max(self, axis=None, keepdims=False):
         return max(self, axis=axis, keepdims=keepdims)
 
-    def exp(self):
-        return exp(self)
+    def min(self, axis=None, keepdims=False):
+        return np.min(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return np.prod(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def cumsum(self, axis=None):
+        return np.cumsum(self, axis=axis)
+
+    def cumprod(self, axis=None):
+        return np.cumprod(self, axis=axis)
+
+    def dot(self, other):
+        return np.dot(self, other)
+
+    def clip(self, min=None, max=None):
+        return np.clip(self, min, max)
+
+    def squeeze(self, axis=None):
+        return np.squeeze(self, axis=axis)
+
+    def ravel(self):
+        return reshape(self, (-1,))
+
+    def flatten(self):
+        return reshape(self, (-1,))
+
+    def repeat(self, repeats, axis=None):
+        return np.repeat(self, repeats, axis=axis)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return np.diagonal(self, offset, axis1, axis2)
+
+    def trace(self, offset=0, axis1=0, axis2=1):
+        return np.trace(self, offset, axis1, axis2)
+
+    def argmax(self, axis=None, keepdims=False):
+        return np.argmax(self.value, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return np.argmin(self.value, axis=axis, keepdims=keepdims)
 
     def astype(self, dtype):
         return astype(self, dtype)
 
+    def copy(self):
+        return np.copy(self)
+
+    # the units of a network, as micrograd and torch name them
+    def exp(self):
+        return exp(self)
+
     def log(self):
         return log(self)
 
+    def relu(self):
+        return relu(self)
+
+    def sigmoid(self):
+        return sigmoid(self)
+
+    def tanh(self):
+        return tanh(self)
+
 
 _NO_PARAMS: dict = {}
+KINDS = ("elementwise", "reduction", "shape", "linalg", "activation")
+PRIMITIVES: dict = {}        # name -> Primitive: the op registry
 _creation = itertools.count()   # numbers Nodes as made: a consumer outnumbers its inputs
 _new_node = Node.__new__     # a Node without __init__'s checks: Primitive fills its fields
 
@@ -279,23 +357,54 @@ def describe(x) -> str:
 class Primitive:
     """An operation with a numpy forward function and a gradient rule per argument.
 
-    >>> exp = Primitive("exp", np.exp, lambda g, ans, x: g * ans)
+    >>> exp = Primitive("exp", np.exp, lambda g, ans, x: g * ans, register=False)
     >>> exp(Node(0.0)).item()
     1.0
 
     Called with no Node among its arguments it is plain numpy: gradient rules rely on that.
-    `explain(*values, **params)`, if given, says in words why the operands do not fit; it runs
-    only after the forward function has failed. `symbol` prints binary ops as ``a @ b``.
+
+    A primitive is also the one place where the library keeps what it knows about an op, read
+    by diagrams, `unit_report`, the numpy dispatch and the generated tests (`PRIMITIVES` holds
+    them all by name):
+
+    - `kind`: "elementwise", "reduction", "shape", "linalg" or "activation";
+    - `differentiable`: the positions of the arguments that have a gradient rule;
+    - `unit`: for an activation, the unit's name in a network diagram ("ReLU");
+    - `inactive`: for an activation, ``(word, test)``: `test(output, input, tol)` marks the
+      activations that pass no gradient on ("dead" ReLUs, "saturated" sigmoids);
+    - `domain`: where the forward function is defined and smooth: "real", "positive",
+      "nonzero", "unit" (|x| < 1) or "above_one" (x > 1); tests draw inputs from it;
+    - `explain(*values, **params)`, if given, says in words why the operands do not fit; it
+      runs only after the forward function has failed. `symbol` prints binary ops as ``a @ b``.
     """
 
-    __slots__ = ("name", "forward", "vjps", "explain", "symbol")
+    __slots__ = ("name", "forward", "vjps", "explain", "symbol", "kind", "unit", "inactive",
+                 "domain")
 
-    def __init__(self, name, forward, *vjps, explain=None, symbol=None):
+    def __init__(self, name, forward, *vjps, kind="elementwise", explain=None, symbol=None,
+                 unit=None, inactive=None, domain="real", register=True):
+        if kind not in KINDS:
+            raise ValueError(f"Primitive {name}: kind {kind!r} is not one of {KINDS}")
         self.name = name
         self.forward = forward
         self.vjps = vjps
         self.explain = explain
         self.symbol = symbol
+        self.kind = kind
+        self.unit = unit
+        self.inactive = inactive
+        self.domain = domain
+        if register:
+            if name in PRIMITIVES:
+                raise ValueError(f"Primitive {name!r} is defined twice")
+            PRIMITIVES[name] = self
+
+    @property
+    def differentiable(self) -> tuple | str:
+        """Positions of the arguments with a gradient rule ("all" for a variadic op)."""
+        if not isinstance(self.vjps, tuple):
+            return "all"
+        return tuple(i for i, rule in enumerate(self.vjps) if rule is not None)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -385,6 +494,7 @@ def check_finite(value, what: str, args=()) -> None:
 # Operators are defined in autograph.ops, and reverse mode in autograph.core.backward; both need
 # Node: import them last.
 from autograph.core.backward import backward  # noqa: E402
+from autograph.core.dispatch import array_function, array_ufunc  # noqa: E402
 from autograph.ops import (absolute, add, astype, divide, exp, getitem, log,  # noqa: E402
-                           matmul, max, mean, multiply, negative, power, reshape, subtract, sum,
-                           swapaxes, transpose)
+                           matmul, max, mean, multiply, negative, power, relu, reshape, sigmoid,
+                           subtract, sum, swapaxes, tanh, transpose)

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from autograph.core.dispatch import implements
 from autograph.core.node import Primitive
 from autograph.ops.elementwise import exp, where
 from autograph.ops.kernels import max_along, sum_along
@@ -45,16 +46,23 @@ def _sigmoid(x):
 
 
 sigmoid = Primitive("sigmoid", _sigmoid,
-                    lambda g, ans, x: g * ans * (1.0 - ans))
+                    lambda g, ans, x: g * ans * (1.0 - ans),
+                    kind="activation", unit="sigmoid",
+                    inactive=("saturated", lambda h, x, tol: np.minimum(h, 1.0 - h) < tol))
 
 tanh = Primitive("tanh", np.tanh,
-                 lambda g, ans, x: g * (1.0 - ans * ans))
+                 lambda g, ans, x: g * (1.0 - ans * ans),
+                 kind="activation", unit="tanh",
+                 inactive=("saturated", lambda h, x, tol: np.abs(h) > 1.0 - tol))
+implements(np.tanh)(tanh)
 
 relu = Primitive("relu", lambda x: np.maximum(x, 0.0),
-                 lambda g, ans, x: g * (x > 0))
+                 lambda g, ans, x: g * (x > 0),
+                 kind="activation", unit="ReLU", inactive=("dead", lambda h, x, tol: h <= 0))
 
 _leaky_relu = Primitive("leaky_relu", lambda x, alpha: np.where(x > 0, x, alpha * x),
-                        lambda g, ans, x, alpha: where(x > 0, g, alpha * g))
+                        lambda g, ans, x, alpha: where(x > 0, g, alpha * g),
+                        kind="activation", unit="leaky ReLU")
 
 
 def leaky_relu(x, alpha=0.01):
@@ -67,7 +75,7 @@ def leaky_relu(x, alpha=0.01):
 
 
 softplus = Primitive("softplus", lambda x: np.logaddexp(0.0, x),
-                     lambda g, ans, x: g * sigmoid(x))
+                     lambda g, ans, x: g * sigmoid(x), kind="activation", unit="softplus")
 
 
 def _exp_shifted(x, axis):
@@ -89,7 +97,8 @@ def _log_softmax(x, axis):
 
 
 _softmax_op = Primitive("softmax", _softmax,
-                        lambda g, ans, x, axis: ans * (g - _sum(g * ans, axis=axis, keepdims=True)))
+                        lambda g, ans, x, axis: ans * (g - _sum(g * ans, axis=axis, keepdims=True)),
+                        kind="activation", unit="softmax")
 
 
 def softmax(x, axis=-1):
@@ -103,7 +112,8 @@ def softmax(x, axis=-1):
 
 _log_softmax_op = Primitive("log_softmax", _log_softmax,
                             lambda g, ans, x, axis:
-                                g - exp(ans) * _sum(g, axis=axis, keepdims=True))
+                                g - exp(ans) * _sum(g, axis=axis, keepdims=True),
+                            kind="activation", unit="log softmax")
 
 
 def log_softmax(x, axis=-1):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograph.core.dispatch import implements, reject
 from autograph.core.node import Primitive
-from autograph.ops.elementwise import broadcast_failure, log, where
+from autograph.ops.elementwise import broadcast_failure, log, value_of, where
 from autograph.ops.kernels import dot
-from autograph.ops.shape import swapaxes
+from autograph.ops.shape import reshape, swapaxes, transpose
 
 
 def _binary(name, symbol, forward, grad_a, grad_b):
@@ -76,5 +77,44 @@ def _matmul_failure(a, b) -> str | None:
     return f"batch shapes {a_shape[:-2]} and {b_shape[:-2]} do not broadcast"
 
 
-matmul = Primitive("matmul", dot, _matmul_grad_a, _matmul_grad_b,
+matmul = Primitive("matmul", dot, _matmul_grad_a, _matmul_grad_b, kind="linalg",
                    explain=_matmul_failure, symbol="@")
+
+
+for _ufunc, _op in ((np.add, add), (np.subtract, subtract), (np.multiply, multiply),
+                    (np.divide, divide), (np.negative, negative), (np.power, power),
+                    (np.matmul, matmul)):
+    implements(_ufunc)(_op)
+
+
+@implements(np.positive)
+def positive(x):
+    """+x: x itself."""
+    return x
+
+
+@implements(np.dot)
+def dot(a, b, out=None):
+    """`numpy.dot`: a product of scalars, a matrix product, or a sum over the last axis of
+    `a` and the second to last of `b`.
+
+    >>> dot(Node([[1.0, 2.0]]), Node([[3.0], [4.0]])).value
+    array([[11.]])
+    """
+    reject("dot", out=out)
+    a_ndim, b_ndim = np.ndim(value_of(a)), np.ndim(value_of(b))
+    if a_ndim == 0 or b_ndim == 0:
+        return multiply(a, b)
+    if b_ndim <= 2:
+        return matmul(a, b)
+    # (..., n) . (K..., n, m): move b's contracted axis to the front, and it is one matrix
+    # product of a's rows with b's columns, reshaped to a.shape[:-1] + K... + (m,).
+    a_shape, b_shape = np.shape(value_of(a)), np.shape(value_of(b))
+    n = a_shape[-1]
+    if b_shape[-2] != n:
+        raise ValueError(f"dot: shapes {a_shape} and {b_shape} not aligned: {n} (dim "
+                         f"{a_ndim - 1}) != {b_shape[-2]} (dim {b_ndim - 2})")
+    axes = (b_ndim - 2,) + tuple(range(b_ndim - 2)) + (b_ndim - 1,)
+    columns = reshape(transpose(b, axes), (n, -1))
+    return reshape(matmul(reshape(a, (-1, n)), columns),
+                   a_shape[:-1] + b_shape[:-2] + b_shape[-1:])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograph.core.dispatch import constant_result, implements
 from autograph.core.node import Primitive, value_of
 
 
@@ -33,10 +34,10 @@ exp = Primitive("exp", np.exp,
                 lambda g, ans, x: g * ans)
 
 log = Primitive("log", np.log,
-                lambda g, ans, x: g / x)
+                lambda g, ans, x: g / x, domain="positive")
 
 sqrt = Primitive("sqrt", np.sqrt,
-                 lambda g, ans, x: g * 0.5 / ans)
+                 lambda g, ans, x: g * 0.5 / ans, domain="positive")
 
 absolute = Primitive("absolute", np.absolute,
                      lambda g, ans, x: g * np.sign(value_of(x)))
@@ -71,3 +72,31 @@ def where(condition, a, b):
     array([0.01, 1.  ])
     """
     return _where(value_of(condition), a, b)
+
+
+implements(np.exp)(exp)
+implements(np.log)(log)
+implements(np.sqrt)(sqrt)
+implements(np.absolute)(absolute)
+implements(np.maximum)(maximum)
+implements(np.minimum)(minimum)
+
+
+@implements(np.where)
+def _numpy_where(condition, x=None, y=None):
+    if x is None and y is None:           # np.where(c): the indices where c holds, no gradient
+        return np.nonzero(value_of(condition))
+    return where(condition, x, y)
+
+
+# Results with no gradient: truth values, indices, shapes. They run on the values.
+constant_result(
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_xor, np.logical_not,
+    np.isfinite, np.isinf, np.isnan, np.signbit,
+    np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
+    np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero,
+    np.searchsorted, np.isclose, np.allclose, np.array_equal, np.array_equiv,
+    np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.any, np.all, np.unique, np.digitize, np.bincount, np.histogram,
+    np.can_cast, np.min_scalar_type, np.may_share_memory, np.shares_memory)

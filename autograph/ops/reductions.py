@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograph.core.dispatch import implements, reject
 from autograph.core.node import Primitive
-from autograph.ops.elementwise import exp, value_of
+from autograph.ops.elementwise import astype, exp, value_of
 from autograph.ops.kernels import max_along, sum_along
 from autograph.ops.shape import broadcast_to
 
@@ -32,17 +33,29 @@ def _axis_failure(x, axis=None, keepdims=False) -> str | None:
 _sum = Primitive("sum", sum_along,
                  lambda g, ans, x, axis=None, keepdims=False:
                      broadcast_to(_kept(g, x, axis, keepdims), x.shape),
-                 explain=_axis_failure)
+                 kind="reduction", explain=_axis_failure)
 
 
-def sum(x, axis=None, keepdims=False):
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _as(x, dtype):
+    return x if dtype is None else astype(x, dtype)
+
+
+@implements(np.sum, (np.add, "reduce"))
+def sum(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Sum over `axis` (all axes by default), as `numpy.sum`."""
-    return _sum(x, axis=axis, keepdims=keepdims)
+    reject("sum", out=out, initial=initial, where=where)
+    return _sum(_as(x, dtype), axis=_axis(axis), keepdims=keepdims)
 
 
-def mean(x, axis=None, keepdims=False):
+@implements(np.mean)
+def mean(x, axis=None, dtype=None, out=None, keepdims=False, where=None):
     """Mean over `axis`, as `numpy.mean`; composed of sum and a division."""
-    total = sum(x, axis, keepdims)       # checks the axis, naming the operands
+    reject("mean", out=out, where=where)
+    total = sum(x, axis, dtype, keepdims=keepdims)   # checks the axis, naming the operands
     reduced = np.size(value_of(total))
     return total / (np.size(value_of(x)) // reduced if reduced else 1)
 
@@ -55,12 +68,14 @@ def _max_grad(g, ans, x, axis=None, keepdims=False):
     return _kept(g, x, axis, keepdims) * share.astype(x_value.dtype, copy=False)
 
 
-_max = Primitive("max", max_along, _max_grad, explain=_axis_failure)
+_max = Primitive("max", max_along, _max_grad, kind="reduction", explain=_axis_failure)
 
 
-def max(x, axis=None, keepdims=False):
+@implements(np.max, np.amax, (np.maximum, "reduce"))
+def max(x, axis=None, out=None, keepdims=False, initial=None, where=None):
     """Largest entry over `axis`, as `numpy.max`."""
-    return _max(x, axis=axis, keepdims=keepdims)
+    reject("max", out=out, initial=initial, where=where)
+    return _max(x, axis=_axis(axis), keepdims=keepdims)
 
 
 def _logsumexp(x, axis=None, keepdims=False):
@@ -74,7 +89,7 @@ def _logsumexp(x, axis=None, keepdims=False):
 _logsumexp_op = Primitive("logsumexp", _logsumexp,
                           lambda g, ans, x, axis=None, keepdims=False:
                               _kept(g, x, axis, keepdims) * exp(x - _kept(ans, x, axis, keepdims)),
-                          explain=_axis_failure)
+                          kind="reduction", explain=_axis_failure)
 
 
 def logsumexp(x, axis=None, keepdims=False):

@@ -282,7 +282,8 @@ def test_a_comparison_is_usable_as_a_mask_and_carries_no_gradient():
 def test_conversions_and_iteration():
     x = ag.parameter([1.5, -2.0, 4.0], name="x")
     assert len(x) == 3
-    np.testing.assert_array_equal(np.asarray(x), [1.5, -2.0, 4.0])
+    np.testing.assert_array_equal(x.value, [1.5, -2.0, 4.0])
+    np.testing.assert_array_equal(np.asarray(ag.constant(x.value)), [1.5, -2.0, 4.0])
     assert float(x[0]) == 1.5 and x[2].item() == 4.0
     parts = list(x)
     assert all(isinstance(p, ag.Node) and p.op.name == "getitem" for p in parts)

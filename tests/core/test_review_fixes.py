@@ -7,11 +7,23 @@ import autograph as ag
 
 
 def test_np_array_of_a_node_is_a_copy_but_asarray_may_share():
-    w = ag.parameter([1.0, 2.0])
+    w = ag.constant([1.0, 2.0])
     snapshot = np.array(w)
     w.value -= 1.0                                   # an optimizer's in-place update
     np.testing.assert_array_equal(snapshot, [1.0, 2.0])
     assert np.asarray(w) is w.value
+
+
+def test_a_node_requiring_a_gradient_is_never_turned_into_an_array_silently():
+    # ndarray.dot, item assignment and lists of Nodes call __array__ without numpy's dispatch:
+    # for a Node requiring a gradient each would have cut it from the graph with no error.
+    w = ag.parameter([[1.0], [2.0]], name="W")
+    a = np.ones((3, 2))
+    for convert in (np.asarray, np.array, lambda w: a.dot(w), lambda w: np.sum([w, w])):
+        with pytest.raises(TypeError, match=r"W \(2, 1\) requires a gradient"):
+            convert(w)
+    with pytest.raises(TypeError, match="requires a gradient"):
+        a[:, :1] = w[0]
 
 
 def test_grad_of_a_grad_that_closes_over_the_outer_variable():
