@@ -233,3 +233,42 @@ def test_maxout_radial_basis_and_a_plain_function_in_a_sequential(tmp_path):
     X = data((3, 2), np.float64, seed=5)
     np.testing.assert_allclose(run(path, {"input": X})[0], model(X).value, rtol=1e-13,
                                atol=1e-15)
+
+
+# --- generated from the numpy dispatch table: every ufunc autograph handles ------------------
+def _ufuncs():
+    from autograph.core.dispatch import HANDLED
+    return sorted((f for f in HANDLED if isinstance(f, np.ufunc)), key=lambda f: f.__name__)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ufunc", _ufuncs(), ids=lambda f: f.__name__)
+def test_every_handled_ufunc_exports_or_is_refused_by_name(tmp_path, ufunc, dtype):
+    rng = np.random.default_rng(0)
+    shapes = [(2, 3)] if ufunc.nin == 1 else [(2, 3), (3,)]
+    if ufunc is np.matmul:
+        shapes = [(2, 3), (3, 4)]
+    arrays = [rng.uniform(0.3, 1.7, s).astype(dtype) for s in shapes]   # log, sqrt, power
+    names = [f"x{i}" for i in range(len(arrays))]
+    try:
+        path = ag_onnx.export(ufunc, tuple(arrays), tmp_path / "u.onnx", input_names=names)
+    except NotImplementedError as error:
+        assert "has no ONNX counterpart" in str(error)
+        return
+    got = run(path, dict(zip(names, arrays)))[0]
+    want = ufunc(*[ag.constant(a) for a in arrays]).value
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, **TOLERANCE[dtype])
+
+
+def test_numpy_code_on_nodes_exports(tmp_path):
+    W = ag.parameter(np.linspace(-1, 1, 6).reshape(2, 3), name="W")
+
+    def numpy_network(x):                    # written as for plain arrays
+        h = np.tanh(x @ W)
+        return np.exp(h) / np.sum(np.exp(h), axis=1, keepdims=True)
+    X = data((5, 2), np.float64)
+    path = ag_onnx.export(numpy_network, X, tmp_path / "n.onnx", dynamic_batch=True)
+    X = data((9, 2), np.float64, seed=3)
+    np.testing.assert_allclose(run(path, {"input": X})[0], numpy_network(ag.constant(X)).value,
+                               rtol=1e-13)
