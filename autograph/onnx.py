@@ -337,9 +337,9 @@ def _softplus(b: _Builder, node: Node):
 
 
 def _astype(b: _Builder, node: Node):
-    b.emit("Cast", [b.names[node.parents[0]] if isinstance(node.parents[0], Node)
-                    else b.initializer(node.parents[0], "constant")],
-           [b.names[node]], to=b.tensor_type(node.params["dtype"]))
+    # its one argument is a Node: a primitive called on plain values makes no node
+    b.emit("Cast", [b.names[node.parents[0]]], [b.names[node]],
+           to=b.tensor_type(node.params["dtype"]))
 
 
 def _where(b: _Builder, node: Node):
