@@ -28,6 +28,15 @@ def test_value_and_grad_with_aux_as_in_jax():
     np.testing.assert_allclose(gradient, 2 * x.T @ logits)  # d/dw |x w|^2 = 2 x^T (x w)
 
 
+def test_aux_in_a_namedtuple_keeps_its_type():
+    from collections import namedtuple
+    Stats = namedtuple("Stats", "logits norm")
+    f = lambda v: ((v ** 2).sum(), Stats(v * 2.0, [v.sum()]))  # noqa: E731
+    (_, aux), _ = ag.value_and_grad(f, has_aux=True)(w)
+    assert isinstance(aux, Stats) and type(aux.norm[0]) is np.ndarray
+    np.testing.assert_allclose(aux.logits, 2 * w)
+
+
 def test_grad_with_aux_returns_the_gradient_and_aux():
     gradient, aux = ag.grad(loss_and_logits, has_aux=True)(w, x)
     np.testing.assert_allclose(gradient, 2 * x.T @ (x @ w))

@@ -92,7 +92,8 @@ def _plain(aux, nested: bool):
     if isinstance(aux, Node):
         return aux.value
     if isinstance(aux, (tuple, list)):
-        return type(aux)(_plain(a, nested) for a in aux)
+        items = [_plain(a, nested) for a in aux]
+        return type(aux)(*items) if hasattr(aux, "_fields") else type(aux)(items)  # namedtuple
     if isinstance(aux, dict):
         return {k: _plain(v, nested) for k, v in aux.items()}
     return aux
