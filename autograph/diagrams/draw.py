@@ -40,6 +40,6 @@ def draw_model(path, folder, format: str = "svg", hidden: str = "relu",
     for kind, diagram in (("network", network_diagram(result, title=title, max_units=6,
                                                       grey_inactive=False)),
                           ("graph", graph_diagram(result, title=f"{title}: operations"))):
-        written.append(diagram.render(Path(folder) / f"{path.stem}-{kind}.{format}", format))
+        written.append(diagram.render(Path(folder) / f"{path.stem}-{kind}.{format}"))
         out(f"  {written[-1]}")
     return written
