@@ -24,13 +24,13 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from autograph.core.dispatch import implements
+from autograph.core.dispatch import constant_result, implements
 from autograph.core.node import Node, Primitive, ShapeError, describe, value_of
 from autograph.ops.arithmetic import matmul, multiply
 from autograph.ops.elementwise import absolute, where
 from autograph.ops.reductions import _kept, max as amax, sum
-from autograph.ops.shape import (_array, _EachArgument, concatenate, moveaxis, ravel, reshape,
-                                 stack, swapaxes, transpose, tril, triu)
+from autograph.ops.shape import (_array, _EachArgument, diagonal, moveaxis, ravel, reshape, stack,
+                                 swapaxes, trace, transpose, tril, triu)
 
 
 def _T(x):
@@ -711,3 +711,127 @@ def matrix_power(a, n):
         if n:
             power = matmul(power, power)
     return result
+
+
+@implements(np.linalg.cond)
+def cond(x, p=None):
+    """The condition number, as `numpy.linalg.cond`: the ratio of the largest to the smallest
+    singular value (p None, 2, -2), else norm(x, p) * norm(inv(x), p)."""
+    x = _array(x)
+    if p is None or p in (2, -2):
+        s = svd(x, compute_uv=False)
+        large, small = s[..., 0], s[..., -1]
+        return large / small if p != -2 else small / large
+    return (norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1)))
+
+
+constant_result(np.linalg.matrix_rank)      # an integer: no gradient
+
+
+# --- numpy 2's array-API names ---------------------------------------------------------------
+
+@implements(np.linalg.svdvals)
+def svdvals(x, /):
+    """The singular values, largest first, as `numpy.linalg.svdvals`."""
+    return svd(x, compute_uv=False)
+
+
+@implements(np.linalg.vector_norm)
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """The norm of `x` as a vector (flattened, or over each of the `axis` given, several axes
+    taken together), as `numpy.linalg.vector_norm`."""
+    x = _array(x)
+    shape = _shape(x)
+    if axis is None:
+        result = norm(ravel(x), ord, axis=0)
+    elif isinstance(axis, tuple):
+        axes = [a % len(shape) for a in axis]
+        rest = [i for i in range(len(shape)) if i not in axes]
+        flat = reshape(transpose(x, tuple(axes + rest)),
+                       (int(np.prod([shape[i] for i in axes], dtype=np.int64)),)
+                       + tuple(shape[i] for i in rest))
+        result = norm(flat, ord, axis=0)
+    else:
+        result = norm(x, ord, axis=axis)
+    if keepdims:
+        axes = range(len(shape)) if axis is None else (
+            axis if isinstance(axis, tuple) else (axis,))
+        kept = list(shape)
+        for a in axes:
+            kept[a] = 1
+        result = reshape(result, tuple(kept))
+    return result
+
+
+@implements(np.linalg.matrix_norm)
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """The norm of each matrix of a stack, as `numpy.linalg.matrix_norm`."""
+    return norm(x, ord, axis=(-2, -1), keepdims=keepdims)
+
+
+@implements(np.linalg.outer)
+def linalg_outer(x1, x2, /):
+    """The outer product of two vectors, as `numpy.linalg.outer`."""
+    for x in (x1, x2):
+        if np.ndim(value_of(x)) != 1:
+            raise ShapeError(f"linalg.outer: {describe(x)}: needs vectors")
+    return outer(x1, x2)
+
+
+@implements(np.linalg.tensordot)
+def linalg_tensordot(x1, x2, /, *, axes=2):
+    """`tensordot`, as `numpy.linalg.tensordot`."""
+    return tensordot(x1, x2, axes)
+
+
+@implements(np.linalg.cross)
+def linalg_cross(x1, x2, /, *, axis=-1):
+    """The cross product of 3-vectors along `axis`, as `numpy.linalg.cross`."""
+    for x in (x1, x2):
+        if _shape(x)[axis] != 3:
+            raise ShapeError(f"linalg.cross: {describe(x)}: needs 3-vectors along axis {axis}")
+    return cross(x1, x2, axis=axis)
+
+
+@implements(np.linalg.diagonal)
+def linalg_diagonal(x, /, *, offset=0):
+    """The diagonal of each matrix of a stack, as `numpy.linalg.diagonal`."""
+    return diagonal(x, offset, -2, -1)
+
+
+@implements(np.linalg.trace)
+def linalg_trace(x, /, *, offset=0, dtype=None):
+    """The trace of each matrix of a stack, as `numpy.linalg.trace`."""
+    return trace(x, offset, -2, -1, dtype=dtype)
+
+
+@implements(np.linalg.matmul)
+def linalg_matmul(x1, x2, /):
+    """`matmul`, as `numpy.linalg.matmul`."""
+    return matmul(x1, x2)
+
+
+def _vecdot(x1, x2, axis=-1):
+    x1, x2 = _array(x1), _array(x2)
+    return sum(multiply(x1, x2), axis=axis)
+
+
+@implements(np.linalg.vecdot)
+def linalg_vecdot(x1, x2, /, *, axis=-1):
+    """Sums of products along `axis`, as `numpy.linalg.vecdot` for real arrays."""
+    return _vecdot(x1, x2, axis)
+
+
+implements(np.vecdot)(_vecdot)
+
+
+@implements(np.matvec)
+def matvec(x1, x2):
+    """Each matrix of `x1` times each vector of `x2`, as `numpy.matvec`."""
+    return matmul(_array(x1), _array(x2)[..., None])[..., 0]
+
+
+@implements(np.vecmat)
+def vecmat(x1, x2):
+    """Each vector of `x1` times each matrix of `x2`, as `numpy.vecmat` for real arrays."""
+    return matmul(_array(x1)[..., None, :], _array(x2))[..., 0, :]

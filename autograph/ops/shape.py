@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograph.core.dispatch import implements, reject
+from autograph.core.dispatch import constant_result, implements, reject
 from autograph.core.node import Node, Primitive, ShapeError, describe, value_of
 from autograph.ops.kernels import broadcast
-from numpy.lib.array_utils import normalize_axis_tuple
 
 
 def _invert(axes, ndim):
@@ -609,3 +608,127 @@ def select(condlist, choicelist, default=0):
     for condition, choice in zip(conditions[::-1], choicelist[::-1]):
         result = where(condition, _array(choice), result)
     return result
+
+
+@implements(np.unstack)
+def unstack(x, /, *, axis=0):
+    """The slices of `x` along `axis`, as a tuple (numpy.unstack)."""
+    return tuple(_pieces("unstack", x, np.unstack, axis=axis))
+
+
+@implements(np.matrix_transpose, np.linalg.matrix_transpose)
+def matrix_transpose(x, /):
+    """Each matrix of a stack transposed (the last two axes swapped), as
+    `numpy.matrix_transpose`."""
+    x = _array(x)
+    if np.ndim(value_of(x)) < 2:
+        raise ShapeError(f"matrix_transpose: {describe(x)}: needs at least two dimensions")
+    return swapaxes(x, -1, -2)
+
+
+@implements(np.broadcast_arrays)
+def broadcast_arrays(*args, subok=False):
+    """The arguments broadcast against each other, as `numpy.broadcast_arrays` (a tuple)."""
+    args = [_array(a) for a in args]
+    try:
+        shape = np.broadcast_shapes(*(np.shape(value_of(a)) for a in args))
+    except ValueError as error:
+        shapes = ", ".join(describe(a) for a in args)
+        raise ShapeError(f"broadcast_arrays: {shapes}: {error}") from error
+    return tuple(a if np.shape(value_of(a)) == shape else broadcast_to(a, shape) for a in args)
+
+
+@implements(np.block)
+def block(arrays):
+    """One array from nested lists of blocks, as `numpy.block`: the innermost lists are
+    joined along the last axis, the lists of those along the one before, and so on.
+
+    >>> block([[np.zeros((1, 1)), np.ones((1, 2))]])
+    array([[0., 1., 1.]])
+    """
+    def depth_of(x):
+        depth = 0
+        while isinstance(x, list):
+            if not x:
+                raise ValueError("block: lists cannot be empty")
+            x, depth = x[0], depth + 1
+        return depth
+
+    depth = depth_of(arrays)
+    leaves, pending = [], [arrays]          # no recursion: walk the nested lists with a stack
+    while pending:
+        x = pending.pop()
+        if isinstance(x, list):
+            pending.extend(x)
+        else:
+            leaves.append(x)
+    ndim = max([depth] + [np.ndim(value_of(x)) for x in leaves])
+
+    def joined(x, level):      # recursion as deep as the lists are nested, not the graph
+        if (level == depth) == isinstance(x, list):
+            raise ValueError(f"block: list depths are mismatched: the first array is at depth "
+                             f"{depth}, another at depth {level}")
+        if level == depth:
+            x = _array(x)
+            shape = np.shape(value_of(x))
+            return reshape(x, (1,) * (ndim - len(shape)) + shape)
+        return concatenate([joined(item, level + 1) for item in x], axis=level - depth)
+
+    return joined(arrays, 0)
+
+
+@implements(np.diagflat)
+def diagflat(v, k=0):
+    """A square matrix with the flattened `v` on its `k`-th diagonal, as `numpy.diagflat`."""
+    return diag(ravel(_array(v)), k)
+
+
+@implements(np.delete)
+def delete(arr, obj, axis=None):
+    """`arr` without the entries (along `axis`; of the flattened array by default) at `obj`,
+    as `numpy.delete`."""
+    return _rearranged("delete", arr, np.delete, obj=value_of(obj), axis=axis)
+
+
+@implements(np.insert)
+def insert(arr, obj, values, axis=None):
+    """`arr` with constant `values` inserted before `obj` along `axis`, as `numpy.insert`
+    (values that are Nodes are not supported: insert into a Node made with concatenate)."""
+    if isinstance(values, Node):
+        raise TypeError("numpy.insert: values= as a Node is not supported; build the result "
+                        "with np.concatenate of slices instead")
+    arr = _array(arr)
+    obj = value_of(obj)
+    try:
+        index = np.insert(_positions(arr), obj, -1, axis=axis)
+        filled = np.insert(np.zeros(np.shape(value_of(arr)), dtype=value_of(arr).dtype), obj,
+                           values, axis=axis)
+    except (ValueError, IndexError, TypeError) as error:
+        raise _failure("insert", arr, error, axis=axis) from error
+    from autograph.ops.elementwise import where
+    inside = index >= 0
+    return where(inside, _gather(arr, np.where(inside, index, 0)), filled)
+
+
+@implements(np.resize)
+def resize(a, new_shape):
+    """`a`'s entries, repeated in order as needed, in `new_shape` (numpy.resize)."""
+    return _rearranged("resize", a, np.resize, new_shape=new_shape)
+
+
+@implements(np.compress)
+def compress(condition, a, axis=None, out=None):
+    """The slices of `a` along `axis` where `condition` holds, as `numpy.compress`."""
+    reject("compress", out=out)
+    return _rearranged("compress", a, lambda p: np.compress(value_of(condition), p, axis=axis))
+
+
+@implements(np.extract)
+def extract(condition, arr):
+    """The entries of `arr` where `condition` holds, flattened, as `numpy.extract`."""
+    return _rearranged("extract", arr, lambda p: np.extract(value_of(condition), p))
+
+
+# Index results: no gradient, they run on the values.
+constant_result(np.argpartition, np.lexsort, np.triu_indices_from, np.tril_indices_from,
+                np.diag_indices_from)

@@ -225,6 +225,31 @@ LINALG = {
     "matrix_power 3": (lambda a: np.linalg.matrix_power(a, 3), (normal(3, 3),)),
     "matrix_power -2": (lambda a: np.linalg.matrix_power(a, -2), (well_conditioned(3, 3),)),
     "multi_dot": (lambda a, b: np.linalg.multi_dot([a, b, a.T]), (normal(2, 3), normal(3, 3))),
+    "cond": (np.linalg.cond, (well_conditioned(2, 3, 3),)),
+    "cond -2": (lambda a: np.linalg.cond(a, -2), (normal(3, 3),)),
+    "cond fro": (lambda a: np.linalg.cond(a, "fro"), (well_conditioned(3, 3),)),
+    "cond inf": (lambda a: np.linalg.cond(a, np.inf), (well_conditioned(3, 3),)),
+    "svdvals": (np.linalg.svdvals, (normal(2, 4, 3),)),
+    "vector_norm": (np.linalg.vector_norm, (normal(2, 3),)),
+    "vector_norm axes": (lambda a: np.linalg.vector_norm(a, axis=(0, 2), keepdims=True, ord=3),
+                         (normal(2, 3, 2),)),
+    "vector_norm axis inf": (lambda a: np.linalg.vector_norm(a, axis=-1, ord=np.inf),
+                             (normal(2, 3),)),
+    "matrix_norm": (np.linalg.matrix_norm, (normal(2, 3, 2),)),
+    "matrix_norm nuc keepdims": (lambda a: np.linalg.matrix_norm(a, ord="nuc", keepdims=True),
+                                 (normal(2, 3, 2),)),
+    "linalg.outer": (np.linalg.outer, (normal(3), normal(2))),
+    "linalg.tensordot": (lambda a, b: np.linalg.tensordot(a, b, axes=1), (normal(2, 3),
+                                                                          normal(3, 2))),
+    "linalg.cross": (lambda a, b: np.linalg.cross(a, b, axis=0), (normal(3, 2), normal(3, 2))),
+    "linalg.diagonal": (lambda a: np.linalg.diagonal(a, offset=1), (normal(2, 3, 3),)),
+    "linalg.trace": (np.linalg.trace, (normal(2, 3, 3),)),
+    "linalg.matmul": (np.linalg.matmul, (normal(2, 3), normal(3, 2))),
+    "linalg.matrix_transpose": (np.linalg.matrix_transpose, (normal(2, 3, 2),)),
+    "linalg.vecdot": (lambda a, b: np.linalg.vecdot(a, b, axis=0), (normal(3, 2), normal(3, 1))),
+    "vecdot": (np.vecdot, (normal(2, 3), normal(3))),
+    "matvec": (np.matvec, (normal(2, 3, 4), normal(4))),
+    "vecmat": (np.vecmat, (normal(3), normal(2, 3, 4))),
 }
 
 
@@ -447,6 +472,10 @@ def test_float32_stays_float32(f, x):
     np.testing.assert_allclose(out.value, f(x), rtol=1e-5, atol=1e-6)
     out.sum().backward()
     assert node.grad.dtype == np.float32
+
+
+def test_matrix_rank_is_an_integer_of_the_values():
+    assert np.linalg.matrix_rank(ag.parameter(np.ones((3, 3)))) == 1
 
 
 def test_results_without_gradient_are_plain_arrays():

@@ -96,6 +96,19 @@ UNARY = {
     "hsplit": (lambda x: joined(np.hsplit(x, 2)), (2, 4)),
     "vsplit": (lambda x: joined(np.vsplit(x, [1])), (3, 2)),
     "dsplit": (lambda x: joined(np.dsplit(x, 2)), (2, 1, 4)),
+    "unstack": (lambda x: joined(np.unstack(x, axis=1)), (2, 3)),
+    "matrix_transpose": (np.matrix_transpose, (2, 3, 4)),
+    "broadcast_arrays": (lambda x: joined(np.broadcast_arrays(x, np.ones((2, 1, 1)))), (3, 1)),
+    "block": (lambda x: np.block([[x, x[:, :1]], [x[:1], x[:1, :1]]]), (2, 3)),
+    "block of vectors and scalars": (lambda x: np.block([x, 2.0, x[::-1]]), (3,)),
+    "diagflat": (lambda x: np.diagflat(x, -1), (2, 2)),
+    "delete": (lambda x: np.delete(x, [0, 2], axis=1), (2, 4)),
+    "delete flattened": (lambda x: np.delete(x, 3), (2, 3)),
+    "insert": (lambda x: np.insert(x, 1, 7.0, axis=1), (2, 3)),
+    "insert several": (lambda x: np.insert(x, [0, 2, 2], [5.0, 6.0, 7.0]), (4,)),
+    "resize": (lambda x: np.resize(x, (3, 3)), (2, 2)),
+    "compress": (lambda x: np.compress([True, False, True], x, axis=1), (2, 3)),
+    "extract": (lambda x: np.extract(np.arange(6).reshape(2, 3) % 2 == 0, x), (2, 3)),
 }
 
 
@@ -117,7 +130,7 @@ def test_gradient_against_finite_differences(f, shape):
 SECOND = ["repeat axis", "tile", "roll axes", "flip axes", "rot90", "moveaxis several",
           "squeeze", "diag of a vector k", "diagonal offset axes", "trace", "tril k stack",
           "take axis", "sort flattened", "partition", "pad widths and values", "pad reflect",
-          "array_split uneven"]
+          "array_split uneven", "block", "insert", "delete"]
 
 
 @pytest.mark.parametrize("name", SECOND)
@@ -253,6 +266,23 @@ def test_pad_refuses_the_modes_that_compute_values():
             np.pad(x, 1, mode=mode)
     with pytest.raises(TypeError, match="reflect_type"):
         np.pad(x, 1, mode="reflect", reflect_type="odd")
+
+
+def test_insert_refuses_node_values():
+    with pytest.raises(TypeError, match="numpy.insert: values"):
+        np.insert(ag.parameter(np.ones(3)), 1, ag.parameter(2.0))
+
+
+def test_block_refuses_mismatched_depths():
+    x = ag.parameter(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="block: list depths"):
+        np.block([[x, x], x])
+
+
+def test_index_functions_run_on_values():
+    x = ag.parameter([3.0, 1.0, 2.0])
+    np.testing.assert_array_equal(np.argpartition(x, 0)[:1], [1])
+    np.testing.assert_array_equal(np.lexsort(ag.parameter([[3.0, 1.0, 2.0]])), [1, 2, 0])
 
 
 def test_sort_refuses_order():
