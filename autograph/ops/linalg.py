@@ -58,7 +58,8 @@ def outer(a, b, out=None):
     """
     if out is not None:
         raise TypeError("numpy.outer: out= is not supported on Nodes")
-    return multiply(reshape(ravel(_array(a)), (-1, 1)), reshape(ravel(_array(b)), (1, -1)))
+    a, b = ravel(_array(a, "outer")), ravel(_array(b, "outer"))
+    return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
 @implements(np.tensordot)
@@ -69,7 +70,7 @@ def tensordot(a, b, axes=2):
     >>> tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
     (2, 4)
     """
-    a, b = _array(a), _array(b)
+    a, b = _array(a, "tensordot"), _array(b, "tensordot")
     a_shape, b_shape = _shape(a), _shape(b)
     try:
         if isinstance(axes, (int, np.integer)):
@@ -104,7 +105,7 @@ def _moved(x, order, shape):
 @implements(np.inner)
 def inner(a, b):
     """Sum of products over the last axes of `a` and `b`, as `numpy.inner`."""
-    a, b = _array(a), _array(b)
+    a, b = _array(a, "inner"), _array(b, "inner")
     if np.ndim(value_of(a)) == 0 or np.ndim(value_of(b)) == 0:
         return multiply(a, b)
     return tensordot(a, b, axes=([-1], [-1]))
@@ -113,7 +114,7 @@ def inner(a, b):
 @implements(np.vdot)
 def vdot(a, b):
     """Sum of products of the flattened operands, as `numpy.vdot` for real arrays."""
-    a, b = ravel(_array(a)), ravel(_array(b))
+    a, b = ravel(_array(a, "vdot")), ravel(_array(b, "vdot"))
     if _shape(a) != _shape(b):
         raise ShapeError(f"vdot: {describe(a)}, {describe(b)}: need the same number of entries")
     return matmul(a, b)
@@ -127,7 +128,7 @@ def kron(a, b):
     >>> kron(np.array([1.0, 10.0]), np.array([1.0, 2.0]))
     array([ 1.,  2., 10., 20.])
     """
-    a, b = _array(a), _array(b)
+    a, b = _array(a, "kron"), _array(b, "kron")
     a_shape, b_shape = _shape(a), _shape(b)
     if not a_shape or not b_shape:
         return multiply(a, b)
@@ -148,7 +149,8 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """
     if axis is not None:
         axisa = axisb = axisc = axis
-    a, b = moveaxis(_array(a), axisa, -1), moveaxis(_array(b), axisb, -1)
+    a, b = _array(a, "cross"), _array(b, "cross")
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
     n, m = _shape(a)[-1], _shape(b)[-1]
     if n not in (2, 3) or m not in (2, 3):
         raise ShapeError(f"cross: {describe(a)}, {describe(b)}: incompatible dimensions for "
@@ -264,7 +266,7 @@ def einsum(*operands, out=None, optimize=False, **kwargs):
         subscripts, operands = operands[0], list(operands[1:])
     else:
         subscripts, operands = _sublist_to_subscripts(operands)
-    operands = [_array(x) for x in operands]
+    operands = [_array(x, "einsum") for x in operands]
     try:
         _parse(subscripts, [np.ndim(value_of(x)) for x in operands])
     except ValueError as error:
@@ -305,7 +307,7 @@ def inv(a):
 
     Its gradient -inv(A).T @ g @ inv(A).T.
     """
-    return _inv(_array(a))
+    return _inv(_array(a, "linalg.inv"))
 
 
 _det = Primitive("det", np.linalg.det,
@@ -319,7 +321,7 @@ def det(a):
 
     Its gradient det(A) inv(A).T needs A invertible: at a singular matrix it raises.
     """
-    return _det(_array(a))
+    return _det(_array(a, "linalg.det"))
 
 
 def _packed(*arrays, batch: int):
@@ -357,7 +359,7 @@ _slogdet = Primitive("slogdet", _slogdet_forward,
 def slogdet(a):
     """(sign, log|det|) of a square matrix (or each in a stack), as `numpy.linalg.slogdet`:
     the sign is a plain array (it has no gradient), log|det| a Node with gradient inv(A).T."""
-    packed = _slogdet(_array(a))
+    packed = _slogdet(_array(a, "linalg.slogdet"))
     return SlogdetResult(np.asarray(value_of(packed))[..., 0], packed[..., 1])
 
 
@@ -381,7 +383,7 @@ _solve = Primitive("solve", np.linalg.solve, _solve_grad_a, _solve_grad_b, kind=
 @implements(np.linalg.solve)
 def solve(a, b):
     """x with a @ x = b, as `numpy.linalg.solve` (b a vector when 1-d, else (..., M, K))."""
-    return _solve(_array(a), _array(b))
+    return _solve(_array(a, "linalg.solve"), _array(b, "linalg.solve"))
 
 
 def _read_triangle(s, lower: bool):
@@ -414,7 +416,7 @@ def cholesky(a, /, *, upper=False):
     is with respect to the entries read; for a symmetric matrix built from parameters
     (A = B @ B.T + ...) it gives the same gradient as the symmetric convention of torch and JAX.
     """
-    return _cholesky(_array(a), upper=upper)
+    return _cholesky(_array(a, "linalg.cholesky"), upper=upper)
 
 
 class EighResult(NamedTuple):
@@ -441,7 +443,7 @@ def _eigh_grad(g, ans, a, UPLO="L"):
     g_w, g_v = _unpacked(g, [(n,), (n, n)])
     s = matmul(v * g_w[..., None, :], _T(v))               # V diag(g_w) V^T
     if np.any(value_of(g_v)):
-        _distinct(w, "eigenvectors", "eigh")
+        _distinct(w, "eigenvectors", "linalg.eigh")
         off = 1.0 - _eye(n, w)
         gaps = w[..., None, :] - w[..., :, None] + _eye(n, w)  # w_j - w_i, 1 on the diagonal
         s = s + matmul(v, matmul(off / gaps * matmul(_T(v), g_v), _T(v)))
@@ -465,7 +467,7 @@ def eigh(a, UPLO="L"):
     gradient divides by the gaps between eigenvalues: it exists only for distinct eigenvalues,
     and backward raises where two coincide. The eigenvalues' gradient is defined everywhere.
     """
-    a = _array(a)
+    a = _array(a, "linalg.eigh")
     if UPLO not in ("L", "U", "l", "u"):
         raise ValueError("eigh: UPLO argument must be 'L' or 'U'")
     packed = _eigh(a, UPLO=UPLO)
@@ -494,7 +496,7 @@ def _svd_grad(g, ans, a):
     grad = matmul(u * g_s[..., None, :], vh)
     if not (np.any(value_of(g_u)) or np.any(value_of(g_vh))):
         return grad
-    _distinct(s * s, "singular vectors", "svd")
+    _distinct(s * s, "singular vectors", "linalg.svd")
     if m != n and np.any(value_of(s) == 0):
         raise ValueError("svd: the gradient of the singular vectors of a non-square matrix is "
                          "not defined where a singular value is 0")
@@ -540,7 +542,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     that are not unique, so have no gradient); their gradient divides by the gaps between
     singular values: backward raises where two coincide (or one is 0, non-square).
     """
-    a = _array(a)
+    a = _array(a, "linalg.svd")
     if hermitian:
         raise TypeError("numpy.linalg.svd: hermitian=True is not supported on Nodes (it reads "
                         "one triangle only); use np.linalg.eigh")
@@ -583,7 +585,7 @@ def pinv(a, rcond=None, hermitian=False, **rtol):
     if set(rtol) - {"rtol"}:
         raise TypeError(f"numpy.linalg.pinv: unexpected keyword(s) {', '.join(rtol)}")
     params = dict(rtol) if rcond is None else {"rcond": rcond, **rtol}
-    return _pinv(_array(a), **params)
+    return _pinv(_array(a, "linalg.pinv"), **params)
 
 
 # --- norms --------------------------------------------------------------------------------------
@@ -613,7 +615,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     >>> norm(np.array([3.0, 4.0]))
     np.float64(5.0)
     """
-    x = _array(x)
+    x = _array(x, "linalg.norm")
     ndim = np.ndim(value_of(x))
     if axis is None and (ord is None or (ord in ("f", "fro") and ndim == 2)
                          or (ord == 2 and ndim == 1)):
@@ -684,7 +686,7 @@ def multi_dot(arrays, *, out=None):
     order the products differently: equal up to rounding)."""
     if out is not None:
         raise TypeError("numpy.linalg.multi_dot: out= is not supported on Nodes")
-    arrays = [_array(x) for x in arrays]
+    arrays = [_array(x, "linalg.multi_dot") for x in arrays]
     result = arrays[0]
     for x in arrays[1:]:
         result = matmul(result, x)
@@ -695,7 +697,7 @@ def multi_dot(arrays, *, out=None):
 def matrix_power(a, n):
     """a @ a @ ... (n times; the inverse's powers for negative n), as
     `numpy.linalg.matrix_power`."""
-    a = _array(a)
+    a = _array(a, "linalg.matrix_power")
     if _square_failure(value_of(a)) is not None:
         raise ShapeError(f"matrix_power: {describe(a)}: {_square_failure(value_of(a))}")
     if n == 0:
@@ -717,7 +719,7 @@ def matrix_power(a, n):
 def cond(x, p=None):
     """The condition number, as `numpy.linalg.cond`: the ratio of the largest to the smallest
     singular value (p None, 2, -2), else norm(x, p) * norm(inv(x), p)."""
-    x = _array(x)
+    x = _array(x, "linalg.cond")
     if p is None or p in (2, -2):
         s = svd(x, compute_uv=False)
         large, small = s[..., 0], s[..., -1]
@@ -726,6 +728,14 @@ def cond(x, p=None):
 
 
 constant_result(np.linalg.matrix_rank)      # an integer: no gradient
+
+
+@implements(np.linalg.eig, np.linalg.eigvals)
+def eig(a):
+    """Refused: the eigenvalues of a general real matrix are complex in general."""
+    raise TypeError("numpy.linalg.eig / eigvals: the eigenvalues of a general matrix are "
+                    "complex in general, and complex numbers are out of scope for autograph; "
+                    "for a symmetric matrix use np.linalg.eigh / eigvalsh")
 
 
 # --- numpy 2's array-API names ---------------------------------------------------------------
@@ -740,7 +750,7 @@ def svdvals(x, /):
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     """The norm of `x` as a vector (flattened, or over each of the `axis` given, several axes
     taken together), as `numpy.linalg.vector_norm`."""
-    x = _array(x)
+    x = _array(x, "linalg.vector_norm")
     shape = _shape(x)
     if axis is None:
         result = norm(ravel(x), ord, axis=0)
@@ -812,7 +822,7 @@ def linalg_matmul(x1, x2, /):
 
 
 def _vecdot(x1, x2, axis=-1):
-    x1, x2 = _array(x1), _array(x2)
+    x1, x2 = _array(x1, "vecdot"), _array(x2, "vecdot")
     return sum(multiply(x1, x2), axis=axis)
 
 
@@ -828,10 +838,10 @@ implements(np.vecdot)(_vecdot)
 @implements(np.matvec)
 def matvec(x1, x2):
     """Each matrix of `x1` times each vector of `x2`, as `numpy.matvec`."""
-    return matmul(_array(x1), _array(x2)[..., None])[..., 0]
+    return matmul(_array(x1, "matvec"), _array(x2, "matvec")[..., None])[..., 0]
 
 
 @implements(np.vecmat)
 def vecmat(x1, x2):
     """Each vector of `x1` times each matrix of `x2`, as `numpy.vecmat` for real arrays."""
-    return matmul(_array(x1)[..., None, :], _array(x2))[..., 0, :]
+    return matmul(_array(x1, "vecmat")[..., None, :], _array(x2, "vecmat"))[..., 0, :]

@@ -171,9 +171,14 @@ def copy(x, order="K", subok=False):
 # returns pick x's entries with one getitem, so the semantics (keywords, negative axes, edge
 # cases) are numpy's by construction, and the gradient is getitem's (a scatter).
 
-def _array(x):
-    """A Node as it is, anything else as an array (lists, scalars)."""
-    return x if isinstance(x, Node) else np.asarray(x)
+def _array(x, name: str):
+    """A Node as it is, anything else as an array (lists, scalars); complex numbers are
+    refused, naming the function: autograph differentiates real arrays only."""
+    x = x if isinstance(x, Node) else np.asarray(x)
+    if value_of(x).dtype.kind == "c":
+        raise TypeError(f"numpy.{name}: {describe(x)} is complex: complex numbers are out of "
+                        "scope for autograph (real arrays only)")
+    return x
 
 
 def _failure(name: str, x, error: Exception, **params) -> ShapeError:
@@ -193,7 +198,7 @@ def _gather(x, index):
 
 def _rearranged(name: str, x, numpy_function, *args, **kwargs):
     """`numpy_function(x, *args, **kwargs)` for a function that only moves entries around."""
-    x = _array(x)
+    x = _array(x, name)
     try:
         index = numpy_function(_positions(x), *args, **kwargs)
     except (ValueError, IndexError, TypeError) as error:
@@ -206,7 +211,7 @@ def ravel(a, order="C"):
     """The entries of `a` as a vector, as `numpy.ravel`."""
     if order not in ("C", "A", "K"):     # a Node's value is C-contiguous: A and K mean C
         raise TypeError(f"numpy.ravel: order={order!r} is not supported on Nodes")
-    return reshape(_array(a), (-1,))
+    return reshape(_array(a, "ravel"), (-1,))
 
 
 def _new_shape(name, x, numpy_function, *args, **kwargs) -> tuple:
@@ -221,12 +226,12 @@ def _new_shape(name, x, numpy_function, *args, **kwargs) -> tuple:
 @implements(np.squeeze)
 def squeeze(a, axis=None):
     """`a` without its axes of length 1 (or only those in `axis`), as `numpy.squeeze`."""
-    a = _array(a)
+    a = _array(a, "squeeze")
     return reshape(a, _new_shape("squeeze", a, np.squeeze, axis=axis))
 
 
 def _at_least(name, numpy_function, arys):
-    out = [reshape(_array(a), _new_shape(name, a, numpy_function)) for a in arys]
+    out = [reshape(_array(a, name), _new_shape(name, a, numpy_function)) for a in arys]
     return out[0] if len(out) == 1 else tuple(out)
 
 
@@ -252,7 +257,7 @@ def atleast_3d(*arys):
 def _permuted(name, a, numpy_function, *args, **kwargs):
     """`numpy_function(a, ...)` for a function that permutes axes, as one transpose: numpy's
     function runs on a view (no memory) whose axis lengths 2, 3, 4, ... tell the axes apart."""
-    a = _array(a)
+    a = _array(a, name)
     ndim = np.ndim(value_of(a))
     probe = np.broadcast_to(np.zeros((), dtype=bool), tuple(range(2, ndim + 2)))
     try:
@@ -354,7 +359,7 @@ def diag(v, k=0):
     array([[1., 0.],
            [0., 2.]])
     """
-    v = _array(v)
+    v = _array(v, "diag")
     ndim = np.ndim(value_of(v))
     if ndim == 2:
         return diagonal(v, k)
@@ -368,7 +373,7 @@ def diag(v, k=0):
 
 
 def _triangle(name, m, k, lower):
-    m = _array(m)
+    m = _array(m, name)
     shape = np.shape(value_of(m))
     if len(shape) < 1:
         raise ShapeError(f"{name}: {describe(m)}: needs at least one dimension")
@@ -426,7 +431,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     array([100.,   1.,  10.])
     """
     reject("sort", order=order)
-    a = _array(a)
+    a = _array(a, "sort")
     try:
         if axis is None:
             return _gather(a, np.argsort(value_of(a), axis=None, kind=kind, stable=stable))
@@ -441,7 +446,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     """`a` with the entry at each `kth` position where sorting would put it, smaller entries
     before and larger after (in no particular order), as `numpy.partition`."""
     reject("partition", order=order)
-    a = _array(a)
+    a = _array(a, "partition")
     try:
         if axis is None:
             return _gather(a, np.argpartition(value_of(a), kth, axis=None, kind=kind))
@@ -454,7 +459,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
 # --- splitting and joining -----------------------------------------------------------------
 
 def _pieces(name, ary, numpy_split, *args, **kwargs) -> list:
-    ary = _array(ary)
+    ary = _array(ary, name)
     try:
         parts = numpy_split(_positions(ary), *args, **kwargs)
     except (ValueError, IndexError, TypeError) as error:
@@ -511,7 +516,7 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
     >>> hstack([np.zeros(2), np.ones(1)])
     array([0., 0., 1.])
     """
-    arrays = [atleast_1d(_array(a)) for a in tup]
+    arrays = [atleast_1d(_array(a, "hstack")) for a in tup]
     axis = 0 if arrays and np.ndim(value_of(arrays[0])) == 1 else 1
     return _joined("hstack", arrays, axis, dtype, casting)
 
@@ -519,13 +524,13 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
 @implements(np.vstack)
 def vstack(tup, *, dtype=None, casting="same_kind"):
     """Join along axis 0, vectors becoming rows, as `numpy.vstack`."""
-    return _joined("vstack", [atleast_2d(_array(a)) for a in tup], 0, dtype, casting)
+    return _joined("vstack", [atleast_2d(_array(a, "vstack")) for a in tup], 0, dtype, casting)
 
 
 @implements(np.dstack)
 def dstack(tup):
     """Join along axis 2, as `numpy.dstack` ((M, N) becomes (M, N, 1) first)."""
-    return _joined("dstack", [atleast_3d(_array(a)) for a in tup], 2, None, None)
+    return _joined("dstack", [atleast_3d(_array(a, "dstack")) for a in tup], 2, None, None)
 
 
 @implements(np.column_stack)
@@ -533,7 +538,7 @@ def column_stack(tup):
     """Vectors as columns, joined along axis 1 with the matrices, as `numpy.column_stack`."""
     columns = []
     for a in tup:
-        a = _array(a)
+        a = _array(a, "column_stack")
         if np.ndim(value_of(a)) < 2:
             a = reshape(a, (-1, 1)) if np.ndim(value_of(a)) == 1 else reshape(a, (1, 1))
         columns.append(a)
@@ -544,7 +549,7 @@ def column_stack(tup):
 def append(arr, values, axis=None):
     """`values` joined to the end of `arr` along `axis` (flattened by default), as
     `numpy.append`."""
-    arr, values = _array(arr), _array(values)
+    arr, values = _array(arr, "append"), _array(values, "append")
     if axis is None:
         return concatenate([ravel(arr), ravel(values)], axis=0)
     return concatenate([arr, values], axis=axis)
@@ -562,7 +567,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     >>> pad(np.array([1.0, 2.0]), 1)
     array([0., 1., 2., 0.])
     """
-    array = _array(array)
+    array = _array(array, "pad")
     if mode == "constant":
         fill = kwargs.pop("constant_values", 0)
         if isinstance(fill, Node) or kwargs:
@@ -603,10 +608,10 @@ def select(condlist, choicelist, default=0):
     for i, c in enumerate(conditions):
         if c.dtype.type is not np.bool_:
             raise TypeError(f"select: invalid entry {i} in condlist: should be boolean ndarray")
-    result = _array(default)
+    result = _array(default, "select")
     # from the last condition to the first, so that the first that holds wins (as numpy does)
     for condition, choice in zip(conditions[::-1], choicelist[::-1]):
-        result = where(condition, _array(choice), result)
+        result = where(condition, _array(choice, "select"), result)
     return result
 
 
@@ -620,7 +625,7 @@ def unstack(x, /, *, axis=0):
 def matrix_transpose(x, /):
     """Each matrix of a stack transposed (the last two axes swapped), as
     `numpy.matrix_transpose`."""
-    x = _array(x)
+    x = _array(x, "matrix_transpose")
     if np.ndim(value_of(x)) < 2:
         raise ShapeError(f"matrix_transpose: {describe(x)}: needs at least two dimensions")
     return swapaxes(x, -1, -2)
@@ -629,7 +634,7 @@ def matrix_transpose(x, /):
 @implements(np.broadcast_arrays)
 def broadcast_arrays(*args, subok=False):
     """The arguments broadcast against each other, as `numpy.broadcast_arrays` (a tuple)."""
-    args = [_array(a) for a in args]
+    args = [_array(a, "broadcast_arrays") for a in args]
     try:
         shape = np.broadcast_shapes(*(np.shape(value_of(a)) for a in args))
     except ValueError as error:
@@ -669,7 +674,7 @@ def block(arrays):
             raise ValueError(f"block: list depths are mismatched: the first array is at depth "
                              f"{depth}, another at depth {level}")
         if level == depth:
-            x = _array(x)
+            x = _array(x, "block")
             shape = np.shape(value_of(x))
             return reshape(x, (1,) * (ndim - len(shape)) + shape)
         return concatenate([joined(item, level + 1) for item in x], axis=level - depth)
@@ -680,7 +685,7 @@ def block(arrays):
 @implements(np.diagflat)
 def diagflat(v, k=0):
     """A square matrix with the flattened `v` on its `k`-th diagonal, as `numpy.diagflat`."""
-    return diag(ravel(_array(v)), k)
+    return diag(ravel(_array(v, "diagflat")), k)
 
 
 @implements(np.delete)
@@ -697,7 +702,7 @@ def insert(arr, obj, values, axis=None):
     if isinstance(values, Node):
         raise TypeError("numpy.insert: values= as a Node is not supported; build the result "
                         "with np.concatenate of slices instead")
-    arr = _array(arr)
+    arr = _array(arr, "insert")
     obj = value_of(obj)
     try:
         index = np.insert(_positions(arr), obj, -1, axis=axis)

@@ -482,3 +482,19 @@ def test_results_without_gradient_are_plain_arrays():
     sign, logabsdet = np.linalg.slogdet(ag.parameter(well_conditioned(3, 3) * [[-1], [1], [1]]))
     assert type(sign) is np.ndarray and sign == -1.0
     assert isinstance(logabsdet, ag.Node)
+
+
+@pytest.mark.parametrize("f", [np.linalg.inv, np.linalg.det, lambda a: np.einsum("ij->", a),
+                               lambda a: np.tensordot(a, a), np.linalg.norm,
+                               lambda a: np.flip(a), lambda a: np.pad(a, 1)])
+def test_complex_operands_are_refused_by_name(f):
+    """Out of scope: refused, never a gradient with the imaginary part silently dropped."""
+    with pytest.raises(TypeError, match=r"numpy\..*complex"):
+        f(ag.constant(np.eye(2) * (1 + 1j)))
+
+
+def test_eig_is_refused_pointing_to_eigh():
+    with pytest.raises(TypeError, match="eigh"):
+        np.linalg.eig(ag.parameter(np.eye(2)))
+    with pytest.raises(TypeError, match="eigvalsh"):
+        np.linalg.eigvals(ag.parameter(np.eye(2)))
