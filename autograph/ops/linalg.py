@@ -181,7 +181,7 @@ def _sublist_to_subscripts(args) -> tuple[str, list]:
     def letters(sublist):
         return "".join("..." if s is Ellipsis else _LETTERS[s] for s in sublist)
     operands, sublists = list(args[0::2]), list(args[1::2])
-    subscripts = ",".join(letters(s) for s in sublists[:len(sublists)])
+    subscripts = ",".join(letters(s) for s in sublists)
     if len(args) % 2:                   # an odd count: the output's sublist comes last
         operands = operands[:-1]
         subscripts += "->" + letters(args[-1])

@@ -216,9 +216,9 @@ def ravel(a, order="C"):
 
 def _new_shape(name, x, numpy_function, *args, **kwargs) -> tuple:
     """The shape numpy's `numpy_function` gives x (for functions that only reshape)."""
+    probe = np.broadcast_to(np.zeros((), dtype=bool), np.shape(value_of(x)))   # no memory
     try:
-        return np.shape(numpy_function(np.empty(np.shape(value_of(x)), dtype=bool), *args,
-                                       **kwargs))
+        return np.shape(numpy_function(probe, *args, **kwargs))
     except (ValueError, IndexError, TypeError) as error:
         raise _failure(name, x, error, **kwargs) from error
 
@@ -608,10 +608,15 @@ def select(condlist, choicelist, default=0):
     for i, c in enumerate(conditions):
         if c.dtype.type is not np.bool_:
             raise TypeError(f"select: invalid entry {i} in condlist: should be boolean ndarray")
-    result = _array(default, "select")
+    # numpy's result dtype, with Python numbers weak (a default of 0 keeps float32 choices)
+    dtype = np.result_type(*(x if type(x) in (int, float) else np.asarray(value_of(x))
+                             for x in list(choicelist) + [default]))
+    choices = [c if isinstance(c, Node) else np.asarray(_array(c, "select"), dtype=dtype)
+               for c in choicelist]
+    result = default if isinstance(default, Node) else np.asarray(default, dtype=dtype)
     # from the last condition to the first, so that the first that holds wins (as numpy does)
-    for condition, choice in zip(conditions[::-1], choicelist[::-1]):
-        result = where(condition, _array(choice, "select"), result)
+    for condition, choice in zip(conditions[::-1], choices[::-1]):
+        result = where(condition, choice, result)
     return result
 
 

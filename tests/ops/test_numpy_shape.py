@@ -236,6 +236,15 @@ def test_select_matches_numpy_and_sends_the_gradient_to_the_choice_taken():
     assert_second_order(f, x)
 
 
+@pytest.mark.parametrize("default", [0, 0.5, np.float64(2.0), np.zeros(3)])
+def test_select_gives_numpy_s_dtype(default):
+    x = np.arange(3, dtype=np.float32)
+    out = np.select([x > 0], [ag.parameter(x)], default)
+    expected = np.select([x > 0], [x], default)
+    assert out.dtype == expected.dtype
+    np.testing.assert_array_equal(out.value, expected)
+
+
 def test_select_refuses_conditions_that_are_not_boolean():
     with pytest.raises(TypeError, match="condlist"):
         np.select([np.array([1, 0])], [ag.parameter([1.0, 2.0])])
