@@ -559,6 +559,52 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     return SVDResult(*_unpacked(packed, [(m, k), (k,), (k, n)]))
 
 
+class QRResult(NamedTuple):
+    Q: Node
+    R: Node
+
+
+def _qr_grad(g, ans, a):
+    # For m >= n (as torch's linalg_qr_backward): with X = gR R^T - Q^T gQ,
+    # A_bar = (Q sym(triu(X)) + gQ) R^-T, sym(U) = U + U^T with the diagonal counted once.
+    m, n = _shape(a)[-2:]
+    q, r = _unpacked(ans, [(m, n), (n, n)])
+    g_q, g_r = _unpacked(g, [(m, n), (n, n)])
+    x = triu(matmul(g_r, _T(r)) - matmul(_T(q), g_q))
+    x = x + _T(x) - x * _eye(n, x)
+    grad = matmul(q, x) + g_q
+    return _T(solve(r, _T(grad)))                  # grad @ inv(R).T
+
+
+def _qr_forward(a):
+    q, r = np.linalg.qr(a)
+    return _packed(q, r, batch=np.ndim(a) - 2)
+
+
+_qr = Primitive("qr", _qr_forward, _qr_grad, kind="linalg", explain=_matrix_failure)
+
+
+@implements(np.linalg.qr)
+def qr(a, mode="reduced"):
+    """The QR decomposition a = Q @ R (Q with orthonormal columns, R upper triangular), as
+    `numpy.linalg.qr`, for matrices with at least as many rows as columns (modes "reduced",
+    "complete" when square, and "r"). The gradient needs R invertible (a of full rank).
+    """
+    a = _array(a, "linalg.qr")
+    shape = _shape(a)
+    if len(shape) < 2:
+        raise ShapeError(f"linalg.qr: {describe(a)}: needs a matrix or a stack of matrices")
+    m, n = shape[-2:]
+    if m < n:
+        raise TypeError(f"numpy.linalg.qr: {describe(a)}: the gradient is implemented for "
+                        "matrices with at least as many rows as columns only")
+    if mode not in ("reduced", "r") and not (mode == "complete" and m == n):
+        raise TypeError(f"numpy.linalg.qr: mode={mode!r} is not supported on Nodes ('complete' "
+                        "adds columns to Q that are not unique: use 'reduced')")
+    q, r = _unpacked(_qr(a), [(m, n), (n, n)])
+    return r if mode == "r" else QRResult(q, r)
+
+
 def _pinv_grad(g, ans, a, **params):
     # Golub & Pereyra (1973): the derivative of the pseudo-inverse where the rank is constant.
     m, n = _shape(a)[-2:]

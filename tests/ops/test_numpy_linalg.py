@@ -225,6 +225,11 @@ LINALG = {
     "matrix_power 3": (lambda a: np.linalg.matrix_power(a, 3), (normal(3, 3),)),
     "matrix_power -2": (lambda a: np.linalg.matrix_power(a, -2), (well_conditioned(3, 3),)),
     "multi_dot": (lambda a, b: np.linalg.multi_dot([a, b, a.T]), (normal(2, 3), normal(3, 3))),
+    "qr Q": (lambda a: np.linalg.qr(a)[0], (normal(4, 3),)),
+    "qr R": (lambda a: np.linalg.qr(a).R, (normal(4, 3),)),
+    "qr both, square stack": (lambda a: np.linalg.qr(a).Q * np.linalg.qr(a).R,
+                              (normal(2, 3, 3),)),
+    "qr mode r": (lambda a: np.linalg.qr(a, mode="r"), (normal(5, 2),)),
     "cond": (np.linalg.cond, (well_conditioned(2, 3, 3),)),
     "cond -2": (lambda a: np.linalg.cond(a, -2), (normal(3, 3),)),
     "cond fro": (lambda a: np.linalg.cond(a, "fro"), (well_conditioned(3, 3),)),
@@ -264,7 +269,7 @@ def test_linalg_matches_numpy_and_its_gradients_finite_differences(f, arrays):
 
 @pytest.mark.parametrize("name", ["inv", "det", "slogdet", "solve matrix", "solve vector",
                                   "cholesky", "eigh vectors (squared: sign-free)",
-                                  "svd values", "pinv tall"])
+                                  "svd values", "pinv tall", "qr Q"])
 def test_the_decompositions_give_numpy_s_own_values(name):
     f, arrays = LINALG[name]
     assert_matches_numpy(f, *arrays)
@@ -317,6 +322,7 @@ SECOND = {
     "svd values": (lambda a: np.linalg.svd(a, compute_uv=False), (normal(3, 2),)),
     "svd vectors": (lambda a: np.linalg.svd(a, full_matrices=False)[0] ** 2, (normal(3, 2),)),
     "pinv": (np.linalg.pinv, (normal(3, 2),)),
+    "qr": (lambda a: np.linalg.qr(a)[0] * np.linalg.qr(a)[1][0], (normal(3, 2),)),
 }
 
 
@@ -411,6 +417,13 @@ def test_svd_refuses_full_matrices_of_a_non_square_matrix():
         np.linalg.svd(ag.parameter(normal(2, 2)), hermitian=True)
     with pytest.raises(TypeError, match="hermitian"):
         np.linalg.pinv(ag.parameter(normal(2, 2)), hermitian=True)
+
+
+def test_qr_refuses_wide_matrices_and_complete_mode():
+    with pytest.raises(TypeError, match="linalg.qr: .*rows"):
+        np.linalg.qr(ag.parameter(normal(2, 3)))
+    with pytest.raises(TypeError, match="mode='complete'"):
+        np.linalg.qr(ag.parameter(normal(3, 2)), mode="complete")
 
 
 def test_eigenvectors_of_a_repeated_eigenvalue_have_no_gradient():
