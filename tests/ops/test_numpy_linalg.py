@@ -4,6 +4,8 @@ derivative (second order), on single matrices and stacks; refusals by name."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograph as ag
 from tests.helpers import assert_gradients_close
@@ -511,3 +513,61 @@ def test_eig_is_refused_pointing_to_eigh():
         np.linalg.eig(ag.parameter(np.eye(2)))
     with pytest.raises(TypeError, match="eigvalsh"):
         np.linalg.eigvals(ag.parameter(np.eye(2)))
+
+
+# --- properties over random subscripts and shapes (hypothesis) ---------------------------------
+
+SIZES = {"a": 2, "b": 3, "c": 1, "d": 2}       # 'c' of size 1: broadcasting, like numpy
+
+
+@st.composite
+def einsum_calls(draw):
+    """Random valid einsum calls: 1 to 3 operands of up to 3 labels (repeats allowed, as
+    diagonals), an explicit output of distinct labels or the implicit form."""
+    terms = [draw(st.lists(st.sampled_from("abcd"), max_size=3).map("".join))
+             for _ in range(draw(st.integers(1, 3)))]
+    used = sorted(set("".join(terms)))
+    if draw(st.booleans()):
+        output = "".join(draw(st.permutations(used))[:draw(st.integers(0, len(used)))])
+        subscripts = ",".join(terms) + "->" + output
+    else:
+        subscripts = ",".join(terms)
+    shapes = [tuple(SIZES[label] for label in term) for term in terms]
+    return subscripts, shapes
+
+
+@settings(max_examples=40, deadline=None)
+@given(einsum_calls(), st.integers(0, 2 ** 32 - 1))
+def test_einsum_on_random_subscripts(call, seed):
+    subscripts, shapes = call
+    local = np.random.default_rng(seed)
+    arrays = [local.standard_normal(s) for s in shapes]
+
+    def f(*xs):
+        return np.einsum(subscripts, *xs)
+    got = f(*[ag.parameter(a) for a in arrays])
+    np.testing.assert_array_equal(got.value, f(*arrays))
+    assert_gradients_close(f, *arrays)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 2), max_size=2).map(tuple), st.integers(1, 4),
+       st.integers(0, 2 ** 32 - 1), st.sampled_from(["inv", "det", "slogdet", "solve",
+                                                     "cholesky", "eigh", "pinv", "norm"]))
+def test_matrix_functions_on_random_stacks(batch, n, seed, name):
+    local = np.random.default_rng(seed)
+    b = local.standard_normal(batch + (n, n))
+    a = b + 2 * n * np.eye(n)                                  # far from singular
+    s = b @ np.swapaxes(b, -1, -2) + n * np.eye(n)             # positive definite
+    f, x = {
+        "inv": (np.linalg.inv, a),
+        "det": (np.linalg.det, a),
+        "slogdet": (lambda m: np.linalg.slogdet(m)[1], a),
+        "solve": (lambda m: np.linalg.solve(m, np.ones(batch + (n, 2))), a),
+        "cholesky": (np.linalg.cholesky, s),
+        "eigh": (lambda m: np.linalg.eigh(m)[0], s),
+        "pinv": (np.linalg.pinv, a[..., :max(n - 1, 1)]),
+        "norm": (lambda m: np.linalg.norm(m, "nuc", axis=(-2, -1)), a),
+    }[name]
+    np.testing.assert_allclose(f(ag.parameter(x)).value, f(x), rtol=1e-12, atol=1e-12)
+    assert_gradients_close(f, x, rtol=1e-5, atol=1e-6)
