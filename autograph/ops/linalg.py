@@ -634,6 +634,46 @@ def pinv(a, rcond=None, hermitian=False, **rtol):
     return _pinv(_array(a, "linalg.pinv"), **params)
 
 
+def _lstsq_pinv(a, rcond):
+    # the pseudo-inverse lstsq applies: singular values up to rcond (default eps max(M, N))
+    # times the largest are cut off
+    return pinv(a, rtol=None) if rcond is None else pinv(a, rcond=rcond)
+
+
+def _lstsq_grad_a(g, ans, a, b, rcond=None):
+    g_pinv = g[:, None] * b[None, :] if np.ndim(value_of(b)) == 1 else matmul(g, _T(b))
+    return _pinv_grad(g_pinv, _lstsq_pinv(a, rcond), a)
+
+
+_lstsq = Primitive("lstsq", lambda a, b, rcond=None: np.linalg.lstsq(a, b, rcond=rcond)[0],
+                   _lstsq_grad_a,
+                   lambda g, ans, a, b, rcond=None: matmul(_T(_lstsq_pinv(a, rcond)), g),
+                   kind="linalg", explain=_matrix_failure)
+
+
+@implements(np.linalg.lstsq)
+def lstsq(a, b, rcond=None):
+    """The least-squares solution x of a @ x = b, as `numpy.linalg.lstsq`: (x, residuals,
+    rank, singular values). x, the residuals and the singular values are Nodes; the gradient
+    is that of pinv(a) @ b, which holds where the rank does not change nearby.
+    """
+    a, b = _array(a, "linalg.lstsq"), _array(b, "linalg.lstsq")
+    x = _lstsq(a, b, rcond=rcond)
+    m, n = _shape(a)
+    singular = svd(a, compute_uv=False)
+    cutoff = (np.finfo(value_of(singular).dtype).eps * (m if m > n else n) if rcond is None
+              else rcond)
+    values = np.asarray(value_of(singular))
+    rank = np.int32(np.sum(values > cutoff * values.max(initial=0.0)))
+    if rank == n and m > n:
+        residual = matmul(a, x) - b
+        residuals = sum(residual * residual, axis=0)
+        residuals = reshape(residuals, (1,)) if np.ndim(value_of(b)) == 1 else residuals
+    else:
+        residuals = np.empty((0,), dtype=np.result_type(value_of(x)))
+    return x, residuals, rank, singular
+
+
 # --- norms --------------------------------------------------------------------------------------
 
 def _norm2_grad(g, ans, x, axis=None, keepdims=False):
@@ -773,7 +813,7 @@ def cond(x, p=None):
     return (norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1)))
 
 
-constant_result(np.linalg.matrix_rank)      # an integer: no gradient
+constant_result(np.linalg.matrix_rank, np.einsum_path)      # an integer; a plan
 
 
 @implements(np.linalg.eig, np.linalg.eigvals)

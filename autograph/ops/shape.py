@@ -742,3 +742,22 @@ def extract(condition, arr):
 # Index results: no gradient, they run on the values.
 constant_result(np.argpartition, np.lexsort, np.triu_indices_from, np.tril_indices_from,
                 np.diag_indices_from)
+
+
+@implements(np.meshgrid)
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    """Coordinate arrays from coordinate vectors, as `numpy.meshgrid` (a tuple)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError("meshgrid: valid values for `indexing` are 'xy' and 'ij'.")
+    xi = [_array(x, "meshgrid") for x in xi]
+    ndim = len(xi)
+    shapes = [[1] * ndim for _ in xi]
+    for i, x in enumerate(xi):
+        shapes[i][i] = np.size(value_of(x))
+    if indexing == "xy" and ndim > 1:      # the first two axes swapped, as numpy does
+        for shape in shapes:
+            shape[0], shape[1] = shape[1], shape[0]
+    grids = [reshape(x, tuple(shape)) for x, shape in zip(xi, shapes)]
+    if sparse:
+        return tuple(grids)
+    return broadcast_arrays(*grids)

@@ -421,6 +421,31 @@ def test_svd_refuses_full_matrices_of_a_non_square_matrix():
         np.linalg.pinv(ag.parameter(normal(2, 2)), hermitian=True)
 
 
+LSTSQ = [((5, 3), (5,)), ((5, 3), (5, 2)), ((3, 3), (3,)), ((2, 4), (2,)), ((4, 2), (4, 3))]
+
+
+@pytest.mark.parametrize("a_shape,b_shape", LSTSQ)
+def test_lstsq(a_shape, b_shape):
+    a, b = normal(*a_shape), normal(*b_shape)
+    x, residuals, rank, s = np.linalg.lstsq(ag.parameter(a), ag.parameter(b))
+    x0, residuals0, rank0, s0 = np.linalg.lstsq(a, b)
+    np.testing.assert_array_equal(x.value, x0)
+    np.testing.assert_allclose(ag.value_of(residuals), residuals0, rtol=1e-12)
+    assert rank == rank0
+    np.testing.assert_allclose(s.value, s0, rtol=1e-12)
+    assert_gradients_close(lambda u, v: np.linalg.lstsq(u, v)[0], a, b)
+    assert_gradients_close(lambda u: np.linalg.lstsq(u, b)[3], a)
+    if residuals0.size:
+        assert_gradients_close(lambda u, v: np.linalg.lstsq(u, v)[1], a, b)
+        assert_second_order(lambda u, v: np.linalg.lstsq(u, v)[0], a, b)
+
+
+def test_a_rank_deficient_lstsq_differentiates_its_minimum_norm_solution():
+    """A rank-1 matrix, as a product of parameters: the rank stays 1 nearby."""
+    u, v, b = normal(4, 1), normal(1, 3), normal(4)
+    assert_gradients_close(lambda p, q: np.linalg.lstsq(p @ q, b)[0], u, v)
+
+
 def test_qr_refuses_wide_matrices_and_complete_mode():
     with pytest.raises(TypeError, match="linalg.qr: .*rows"):
         np.linalg.qr(ag.parameter(normal(2, 3)))

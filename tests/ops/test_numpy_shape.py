@@ -217,6 +217,20 @@ def test_split_gives_nodes_with_their_own_gradients():
     np.testing.assert_array_equal(x.grad, [1.0, 1.0, 0.0, 0.0, 10.0, 10.0])
 
 
+@pytest.mark.parametrize("indexing", ["xy", "ij"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_meshgrid(indexing, sparse):
+    x, y, z = distinct(2), distinct(3), distinct(4)
+
+    def f(a, b, c):
+        grids = np.meshgrid(a, b, c, indexing=indexing, sparse=sparse)
+        return sum((k + 1) * g for k, g in enumerate(grids))
+    got = np.meshgrid(*[ag.parameter(v) for v in (x, y, z)], indexing=indexing, sparse=sparse)
+    for g, e in zip(got, np.meshgrid(x, y, z, indexing=indexing, sparse=sparse)):
+        np.testing.assert_array_equal(g.value, e)
+    assert_gradients_close(f, x, y, z)
+
+
 def test_atleast_with_several_arguments_gives_a_tuple():
     a, b = np.atleast_2d(ag.parameter(1.0), ag.parameter([1.0, 2.0]))
     assert a.shape == (1, 1) and b.shape == (1, 2)
