@@ -310,8 +310,17 @@ def inv(a):
     return _inv(_array(a, "linalg.inv"))
 
 
+def _inverse_for(name: str, a):
+    """inv(a) for the gradient of `name`, which needs it: refused, naming `name`, when singular."""
+    try:
+        return inv(a)
+    except ShapeError as error:
+        raise ShapeError(f"{name}: the gradient needs the inverse of {describe(a)}, which is "
+                         "singular there") from error
+
+
 _det = Primitive("det", np.linalg.det,
-                 lambda g, ans, a: _with_matrices(g * ans) * _T(inv(a)),
+                 lambda g, ans, a: _with_matrices(g * ans) * _T(_inverse_for("det", a)),
                  kind="linalg", explain=_square_failure)
 
 
@@ -351,7 +360,7 @@ def _slogdet_forward(a):
 
 
 _slogdet = Primitive("slogdet", _slogdet_forward,
-                     lambda g, ans, a: _with_matrices(g[..., 1]) * _T(inv(a)),
+                     lambda g, ans, a: _with_matrices(g[..., 1]) * _T(_inverse_for("slogdet", a)),
                      kind="linalg", explain=_square_failure)
 
 
@@ -424,7 +433,7 @@ class EighResult(NamedTuple):
     eigenvectors: Node
 
 
-def _distinct(values, what: str, name: str) -> None:
+def _distinct(values, name: str, vectors: str, kind: str) -> None:
     """Refuse a gradient that divides by the gaps between `values` when two coincide."""
     values = np.asarray(value_of(values))
     gaps = np.abs(values[..., :, None] - values[..., None, :])
@@ -432,9 +441,9 @@ def _distinct(values, what: str, name: str) -> None:
     gaps[..., np.arange(n), np.arange(n)] = np.inf
     scale = np.max(np.abs(values), axis=-1, keepdims=True, initial=1.0)[..., None]
     if (gaps <= 8 * n * np.finfo(values.dtype).eps * scale).any():
-        raise ValueError(f"{name}: the gradient of the {what} is not defined where two {what[:-1]}"
-                         " values coincide (repeated eigenvalues or singular values): only "
-                         f"functions of the values themselves differentiate there")
+        raise ValueError(f"{name}: the gradient of the {vectors} is not defined where two "
+                         f"{kind} coincide (the {vectors} are not unique there); functions of "
+                         f"the {kind} alone still differentiate")
 
 
 def _eigh_grad(g, ans, a, UPLO="L"):
@@ -443,7 +452,7 @@ def _eigh_grad(g, ans, a, UPLO="L"):
     g_w, g_v = _unpacked(g, [(n,), (n, n)])
     s = matmul(v * g_w[..., None, :], _T(v))               # V diag(g_w) V^T
     if np.any(value_of(g_v)):
-        _distinct(w, "eigenvectors", "linalg.eigh")
+        _distinct(w, "linalg.eigh", "eigenvectors", "eigenvalues")
         off = 1.0 - _eye(n, w)
         gaps = w[..., None, :] - w[..., :, None] + _eye(n, w)  # w_j - w_i, 1 on the diagonal
         s = s + matmul(v, matmul(off / gaps * matmul(_T(v), g_v), _T(v)))
@@ -496,7 +505,7 @@ def _svd_grad(g, ans, a):
     grad = matmul(u * g_s[..., None, :], vh)
     if not (np.any(value_of(g_u)) or np.any(value_of(g_vh))):
         return grad
-    _distinct(s * s, "singular vectors", "linalg.svd")
+    _distinct(s * s, "linalg.svd", "singular vectors", "singular values")
     if m != n and np.any(value_of(s) == 0):
         raise ValueError("svd: the gradient of the singular vectors of a non-square matrix is "
                          "not defined where a singular value is 0")

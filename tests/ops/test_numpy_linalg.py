@@ -463,6 +463,14 @@ def test_eigenvectors_of_a_repeated_eigenvalue_have_no_gradient():
     np.testing.assert_allclose(a.grad, np.eye(3), atol=1e-15)
 
 
+def test_det_of_a_singular_matrix_refuses_its_gradient_by_name():
+    a = ag.parameter(np.ones((2, 2)))
+    d = np.linalg.det(a)
+    assert d.item() == 0.0
+    with pytest.raises(ag.ShapeError, match=r"det: the gradient needs the inverse of .*singular"):
+        d.backward()
+
+
 def test_singular_vectors_of_a_repeated_singular_value_have_no_gradient():
     a = ag.parameter(np.eye(3)[:, :2] * 2.0)
     u, s, vh = np.linalg.svd(a, full_matrices=False)
