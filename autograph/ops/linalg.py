@@ -314,7 +314,7 @@ def _inverse_for(name: str, a):
     """inv(a) for the gradient of `name`, which needs it: refused, naming `name`, when singular."""
     try:
         return inv(a)
-    except ShapeError as error:
+    except (ShapeError, np.linalg.LinAlgError) as error:     # on Nodes, on arrays
         raise ShapeError(f"{name}: the gradient needs the inverse of {describe(a)}, which is "
                          "singular there") from error
 
