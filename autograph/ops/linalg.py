@@ -1,13 +1,15 @@
-"""Products and linear algebra: numpy's outer, inner, tensordot, einsum, kron, cross, vdot, and
-numpy.linalg's inv, det, slogdet, solve, norm, cholesky, eigh, svd, pinv, on Nodes.
+"""Products and linear algebra on Nodes: numpy's outer, inner, tensordot, einsum, kron, cross,
+vdot, vecdot, matvec, vecmat, and numpy.linalg's inv, det, slogdet, solve, lstsq, norm, cond,
+cholesky, qr, eigh, svd, pinv, matrix_power, multi_dot (and numpy 2's array-API names).
 
 Products are composites of matmul, multiply and reshapes (so their gradients come free), except
 einsum, whose gradient for each operand is another einsum. The matrix functions are primitives
 with the gradients of the literature (M. Giles, "An extended collection of matrix derivative
 results for forward and reverse mode AD", 2008; I. Murray, "Differentiation of the Cholesky
-decomposition", 2016; J. Townsend, "Differentiating the singular value decomposition", 2016),
-written with autograph's own operations so that they differentiate again. All of them take
-stacks of matrices (..., M, N) where numpy does.
+decomposition", 2016; J. Townsend, "Differentiating the singular value decomposition", 2016;
+G. Golub and V. Pereyra, the pseudo-inverse, 1973; QR as torch's linalg_qr_backward), written
+with autograph's own operations so that they differentiate again. All of them take stacks of
+matrices (..., M, N) where numpy does.
 
 >>> A = ag.parameter([[2.0, 1.0], [1.0, 3.0]], name="A")
 >>> np.linalg.det(A).backward(); A.grad            # d det(A) / dA = det(A) inv(A).T
@@ -28,7 +30,7 @@ from autograph.core.dispatch import constant_result, implements
 from autograph.core.node import Node, Primitive, ShapeError, describe, value_of
 from autograph.ops.arithmetic import matmul, multiply
 from autograph.ops.elementwise import absolute, where
-from autograph.ops.reductions import _kept, max as amax, sum
+from autograph.ops.reductions import max as amax, sum
 from autograph.ops.shape import (_array, _EachArgument, diagonal, moveaxis, ravel, reshape, stack,
                                  swapaxes, trace, transpose, tril, triu)
 
@@ -44,6 +46,16 @@ def _shape(x) -> tuple:
 
 def _eye(n: int, like) -> np.ndarray:
     return np.eye(n, dtype=np.result_type(value_of(like)))
+
+
+def _kept(g, x, axis, keepdims):
+    """A reduction's result `g` reshaped to broadcast against its input `x`."""
+    if keepdims or axis is None:       # a scalar broadcasts as it is
+        return g
+    shape = list(_shape(x))
+    for a in axis if isinstance(axis, tuple) else (axis,):
+        shape[a] = 1
+    return reshape(g, tuple(shape))
 
 
 # --- products ---------------------------------------------------------------------------------
