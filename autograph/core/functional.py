@@ -85,12 +85,34 @@ def _derivatives(out, wrt, seed, nested):
     return gradients(out, wrt, seed, create_graph=nested)
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def _plain(aux, nested: bool):
+    """`aux` with its Nodes (also inside tuples, lists and dicts) as arrays, unless nested."""
+    if nested:
+        return aux
+    if isinstance(aux, Node):
+        return aux.value
+    if isinstance(aux, (tuple, list)):
+        items = [_plain(a, nested) for a in aux]
+        return type(aux)(*items) if hasattr(aux, "_fields") else type(aux)(items)  # namedtuple
+    if isinstance(aux, dict):
+        return {k: _plain(v, nested) for k, v in aux.items()}
+    return aux
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False) -> Callable:
     """A function returning (f(*args), gradient of f with respect to args[argnums]).
+
+    With `has_aux`, as in JAX, f returns (output, aux) and the result is ((value, aux),
+    gradient): aux is carried along (logits, a metric), not differentiated.
 
     >>> value, slope = value_and_grad(lambda x: (x ** 3).sum())(np.array([2.0]))
     >>> value, slope                            # x^3 and 3x^2 at x = 2
     (array(8.), array([12.]))
+    >>> (value, aux), slope = value_and_grad(lambda x: ((x ** 3).sum(), x * 10),
+    ...                                      has_aux=True)(np.array([2.0]))
+    >>> aux
+    array([20.])
     """
     nums = _argnums(argnums)
 
@@ -105,6 +127,11 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             wrt.extend(leaves)
         with _evaluating():
             out = f(*args, **kwargs)
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"grad: with has_aux=True, {getattr(f, '__name__', 'f')} must "
+                                f"return a pair (output, aux), got {type(out).__name__}")
+            out, aux = out
         if np.size(out.value if isinstance(out, Node) else out) != 1:
             raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, got "
                              f"shape {np.shape(out.value if isinstance(out, Node) else out)}; "
@@ -112,22 +139,26 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         flat = _derivatives(out, wrt, None, nested)
         grads = [rebuild(flat[start:start + n]) for start, n, rebuild in structures]
         value = out if nested or not isinstance(out, Node) else out.value
+        if has_aux:
+            value = (value, _plain(aux, nested))
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
     return value_and_grad_f
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The gradient of a scalar function, as a function; nests for higher derivatives.
+    With `has_aux`, f returns (output, aux) and the result is (gradient, aux), as in JAX.
 
     >>> d2 = grad(grad(lambda x: x ** 3))
     >>> d2(2.0)                                 # 6x at x = 2
     array(12.)
     """
-    value_and_grad_f = value_and_grad(f, argnums)
+    value_and_grad_f = value_and_grad(f, argnums, has_aux=has_aux)
 
     def grad_f(*args, **kwargs):
-        return value_and_grad_f(*args, **kwargs)[1]
+        value, gradient = value_and_grad_f(*args, **kwargs)
+        return (gradient, value[1]) if has_aux else gradient
 
     return grad_f
 
