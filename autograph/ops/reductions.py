@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, max, logsumexp; each forward beside its gradient rule."""
+"""Reductions: sums, products, extremes, moments and running totals; each forward beside its
+gradient rule."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import numpy as np
 
 from autograph.core.dispatch import implements, reject
 from autograph.core.node import Primitive
-from autograph.ops.elementwise import astype, exp, value_of
+from autograph.ops.elementwise import astype, exp, sqrt, value_of
 from autograph.ops.kernels import max_along, sum_along
-from autograph.ops.shape import broadcast_to
+from autograph.ops.shape import broadcast_to, concatenate, reshape, stack, transpose
 
 
 def _kept(g, x, axis, keepdims):
@@ -44,7 +45,7 @@ def _as(x, dtype):
     return x if dtype is None else astype(x, dtype)
 
 
-@implements(np.sum, (np.add, "reduce"))
+@implements(np.sum)
 def sum(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Sum over `axis` (all axes by default), as `numpy.sum`."""
     reject("sum", out=out, initial=initial, where=where)
@@ -60,29 +61,50 @@ def mean(x, axis=None, dtype=None, out=None, keepdims=False, where=None):
     return total / (np.size(value_of(x)) // reduced if reduced else 1)
 
 
-def _max_grad(g, ans, x, axis=None, keepdims=False):
-    # Ties share the gradient equally, so the gradient of max(x) sums to g.
+def _extreme_grad(g, ans, x, axis=None, keepdims=False):
+    # max and min: ties share the gradient equally, so that it sums to g. A NaN wins (numpy's
+    # max of a lane holding one is NaN), so then the NaNs share it.
     x_value = value_of(x)
-    winners = x_value == value_of(_kept(ans, x, axis, keepdims))
+    extreme = value_of(_kept(ans, x, axis, keepdims))
+    winners = x_value == extreme
+    if np.isnan(extreme).any():
+        winners |= np.isnan(x_value)
     share = winners / winners.sum(axis=axis, keepdims=True)
     return _kept(g, x, axis, keepdims) * share.astype(x_value.dtype, copy=False)
 
 
-_max = Primitive("max", max_along, _max_grad, kind="reduction", explain=_axis_failure)
+_max = Primitive("max", max_along, _extreme_grad, kind="reduction", explain=_axis_failure)
+_min = Primitive("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis,
+                                                                    keepdims=keepdims),
+                 _extreme_grad, kind="reduction", explain=_axis_failure)
 
 
-@implements(np.max, np.amax, (np.maximum, "reduce"))
+@implements(np.max, np.amax)
 def max(x, axis=None, out=None, keepdims=False, initial=None, where=None):
-    """Largest entry over `axis`, as `numpy.max`."""
+    """Largest entry over `axis`, as `numpy.max`; tied entries share the gradient."""
     reject("max", out=out, initial=initial, where=where)
     return _max(x, axis=_axis(axis), keepdims=keepdims)
+
+
+@implements(np.min, np.amin)
+def min(x, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Smallest entry over `axis`, as `numpy.min`; tied entries share the gradient.
+
+    >>> x = ag.parameter([[3.0, 1.0], [1.0, 2.0]], name="x")
+    >>> np.min(x, axis=1).sum().backward(); x.grad
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    reject("min", out=out, initial=initial, where=where)
+    return _min(x, axis=_axis(axis), keepdims=keepdims)
 
 
 def _logsumexp(x, axis=None, keepdims=False):
     x = np.asarray(x)
     shift = max_along(x, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0.0)   # all -inf (or inf) stays -inf (or inf)
-    total = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    with np.errstate(divide="ignore"):     # log(0): every entry -inf gives -inf, as numpy's
+        total = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
     return total if keepdims else np.squeeze(total, axis=axis)
 
 
@@ -100,3 +122,325 @@ def logsumexp(x, axis=None, keepdims=False):
     """
     return _logsumexp_op(x, axis=axis, keepdims=keepdims)
 
+
+
+# --- ufunc methods: numpy's ufunc.reduce reduces axis 0 unless told otherwise -------------------
+
+@implements((np.add, "reduce"))
+def _add_reduce(x, axis=0, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    return sum(x, axis, dtype, out, keepdims, initial, where)
+
+
+@implements((np.maximum, "reduce"))
+def _maximum_reduce(x, axis=0, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    return max(_as(x, dtype), axis, out, keepdims, initial, where)
+
+
+@implements((np.minimum, "reduce"))
+def _minimum_reduce(x, axis=0, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    return min(_as(x, dtype), axis, out, keepdims, initial, where)
+
+
+@implements((np.logaddexp, "reduce"))
+def _logaddexp_reduce(x, axis=0, dtype=None, out=None, keepdims=False, initial=None,
+                      where=None):
+    reject("logaddexp.reduce", out=out, initial=initial, where=where)
+    return logsumexp(_as(x, dtype), axis=_axis(axis), keepdims=keepdims)
+
+
+# --- products ----------------------------------------------------------------------------------
+
+def _lane(axis, ndim):
+    """Indexing helpers along one axis: (index of a slice along `axis`, the axis as a number)."""
+    axis = axis % ndim
+    return lambda part: (slice(None),) * axis + (part,), axis
+
+
+def _flip(x, axis):
+    at, _ = _lane(axis, np.ndim(value_of(x)))
+    return x[at(slice(None, None, -1))]
+
+
+def _reverse_cumsum(x, axis):
+    """sum of x[j] for j >= i along `axis`: the gradient of a cumulative sum."""
+    return _flip(cumsum(_flip(x, axis), axis), axis)
+
+
+def _ones_along(x, axis):
+    shape = list(np.shape(value_of(x)))
+    shape[axis] = 1
+    return np.ones(shape, dtype=np.result_type(value_of(x)))
+
+
+def _products_of_others_along(x, axis):
+    """prod of x[j] for j != i along `axis`: the products before i times those after it.
+
+    No division, so zeros are no special case, and its derivatives are right too (cumprod's
+    gradient is written the same way).
+    """
+    at, axis = _lane(axis, np.ndim(value_of(x)))
+    ones = _ones_along(x, axis)
+    before = cumprod(concatenate([ones, x[at(slice(None, -1))]], axis=axis), axis)
+    after = _flip(cumprod(_flip(concatenate([x[at(slice(1, None))], ones], axis=axis), axis),
+                          axis), axis)
+    return before * after
+
+
+def _products_of_others(x, axis):
+    """prod over `axis` (None, an int or a tuple) of all entries but each one."""
+    ndim = np.ndim(value_of(x))
+    axes = tuple(range(ndim)) if axis is None else \
+        tuple(a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+    if np.size(value_of(x)) == 0 or not axes:
+        return np.ones(np.shape(value_of(x)), dtype=np.result_type(value_of(x)))
+    if len(axes) == 1:
+        return _products_of_others_along(x, axes[0])
+    # several axes: move them to the end, make them one, and undo both afterwards
+    order = [a for a in range(ndim) if a not in axes] + list(axes)
+    moved = transpose(x, order)
+    moved_shape = np.shape(value_of(moved))
+    kept = ndim - len(axes)
+    lanes = reshape(moved, moved_shape[:kept] + (-1,))
+    others = reshape(_products_of_others_along(lanes, kept), moved_shape)
+    return transpose(others, tuple(np.argsort(order)))
+
+
+def _well_scaled(ans) -> bool:
+    """Every entry finite and a normal number: then ans / x loses no digits."""
+    ans = np.asarray(value_of(ans))
+    return bool(np.all(np.isfinite(ans)) and np.all(np.abs(ans) >= np.finfo(ans.dtype).tiny))
+
+
+def _prod_grad(g, ans, x, axis=None, keepdims=False):
+    g = _kept(g, x, axis, keepdims)
+    if _well_scaled(ans):      # no zero (nor overflow, nor underflow) in x: the quick way
+        return g * _kept(ans, x, axis, keepdims) / x
+    return g * _products_of_others(x, axis)
+
+
+_prod = Primitive("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis,
+                                                                        keepdims=keepdims),
+                  _prod_grad, kind="reduction", explain=_axis_failure)
+
+
+@implements(np.prod)
+def prod(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Product over `axis`, as `numpy.prod`. The gradient of each entry is the product of the
+    others, right where entries are 0:
+
+    >>> x = ag.parameter([2.0, 0.0, 3.0], name="x")
+    >>> np.prod(x).backward(); x.grad
+    array([0., 6., 0.])
+    """
+    reject("prod", out=out, initial=initial, where=where)
+    return _prod(_as(x, dtype), axis=_axis(axis), keepdims=keepdims)
+
+
+@implements((np.multiply, "reduce"))
+def _multiply_reduce(x, axis=0, dtype=None, out=None, keepdims=False, initial=None,
+                     where=None):
+    return prod(x, axis, dtype, out, keepdims, initial, where)
+
+
+# --- running sums and products -------------------------------------------------------------------
+
+_cumsum = Primitive("cumsum", lambda x, axis: np.cumsum(x, axis=axis),
+                    lambda g, ans, x, axis: _reverse_cumsum(g, axis),
+                    kind="reduction", explain=_axis_failure)
+
+
+def _flat(x, axis):
+    """A running total over axis None runs over the flattened array."""
+    return (reshape(x, (-1,)), 0) if axis is None else (x, axis)
+
+
+@implements(np.cumsum)
+def cumsum(x, axis=None, dtype=None, out=None):
+    """Running sums along `axis` (of the flattened array if None), as `numpy.cumsum`.
+
+    >>> cumsum(Node([1.0, 2.0, 3.0])).value
+    array([1., 3., 6.])
+    """
+    reject("cumsum", out=out)
+    x, axis = _flat(_as(x, dtype), axis)
+    return _cumsum(x, axis=axis)
+
+
+def _cumprod_grad(g, ans, x, axis):
+    # d/dx[k] of sum_i g[i] y[i], y = cumprod(x): sum over i >= k of g[i] y[i] / x[k]
+    if _well_scaled(ans):
+        return _reverse_cumsum(g * ans, axis) / x
+    # With zeros: (prod of x[j], j < k) * r[k], where r[k] = sum over i >= k of g[i] times
+    # prod of x[j] for k < j <= i, i.e. r[k] = g[k] + x[k+1] r[k+1]: a loop along the axis.
+    at, axis = _lane(axis, np.ndim(value_of(x)))
+    n = np.shape(value_of(x))[axis]
+    r = [g[at(n - 1)]]
+    for k in range(n - 2, -1, -1):
+        r.append(g[at(k)] + x[at(k + 1)] * r[-1])
+    before = cumprod(concatenate([_ones_along(x, axis), x[at(slice(None, -1))]], axis=axis),
+                     axis)
+    return before * stack(r[::-1], axis=axis)
+
+
+_cumprod = Primitive("cumprod", lambda x, axis: np.cumprod(x, axis=axis), _cumprod_grad,
+                     kind="reduction", explain=_axis_failure)
+
+
+@implements(np.cumprod)
+def cumprod(x, axis=None, dtype=None, out=None):
+    """Running products along `axis` (of the flattened array if None), as `numpy.cumprod`;
+    the gradient is right where entries are 0.
+
+    >>> x = ag.parameter([2.0, 0.0, 3.0], name="x")
+    >>> np.cumprod(x).sum().backward(); x.grad     # d/dx of x0 + x0 x1 + x0 x1 x2
+    array([1., 8., 0.])
+    """
+    reject("cumprod", out=out)
+    x, axis = _flat(_as(x, dtype), axis)
+    return _cumprod(x, axis=axis)
+
+
+@implements((np.add, "accumulate"))
+def _add_accumulate(x, axis=0, dtype=None, out=None):
+    return cumsum(x, axis, dtype, out)
+
+
+@implements((np.multiply, "accumulate"))
+def _multiply_accumulate(x, axis=0, dtype=None, out=None):
+    return cumprod(x, axis, dtype, out)
+
+
+# --- differences --------------------------------------------------------------------------------
+
+@implements(np.diff)
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """The n-th differences along `axis`, as `numpy.diff`: a[1:] - a[:-1], n times; prepend and
+    append are joined on first (they may be Nodes too).
+
+    >>> diff(Node([1.0, 4.0, 9.0, 16.0]), n=2).value
+    array([2., 2.])
+    """
+    if n < 0:
+        raise ValueError(f"numpy.diff: order must be non-negative but got {n!r}")
+    ndim = np.ndim(value_of(a))
+    if ndim == 0:
+        raise ValueError("numpy.diff: diff requires input that is at least one dimensional")
+    at, axis = _lane(axis, ndim)
+    parts = []
+    for extra, first in ((prepend, True), (append, False)):
+        if extra is None:
+            continue
+        if np.ndim(value_of(extra)) == 0:      # a scalar stands for a slice of the lane's shape
+            shape = list(np.shape(value_of(a)))
+            shape[axis] = 1
+            extra = broadcast_to(extra, tuple(shape))
+        parts.append((first, extra))
+    if parts:
+        a = concatenate([e for first, e in parts if first] + [a] +
+                        [e for first, e in parts if not first], axis=axis)
+    if np.result_type(value_of(a)) == np.bool_:     # numpy: not_equal, no gradient
+        return np.diff(value_of(a), n=n, axis=axis)
+    for _ in range(n):
+        a = a[at(slice(1, None))] - a[at(slice(None, -1))]
+    return a
+
+
+# --- moments -----------------------------------------------------------------------------------
+
+def _count(x, axis) -> int:
+    """How many entries each result of a reduction over `axis` summarises."""
+    shape = np.shape(value_of(x))
+    if axis is None:
+        return int(np.prod(shape, dtype=np.int64))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+_var = Primitive("var",
+                 lambda x, axis=None, ddof=0, keepdims=False:
+                     np.var(x, axis=axis, ddof=ddof, keepdims=keepdims),
+                 lambda g, ans, x, axis=None, ddof=0, keepdims=False:
+                     _kept(g, x, axis, keepdims) * (2.0 / (_count(x, axis) - ddof))
+                     * (x - mean(x, axis, keepdims=True)),
+                 kind="reduction", explain=_axis_failure)
+
+
+def _ddof(ddof, correction, name):
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise ValueError(f"numpy.{name}: ddof and correction can't be provided simultaneously.")
+    return correction
+
+
+@implements(np.var)
+def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+        correction=None):
+    """Variance over `axis`, as `numpy.var`: mean squared deviation, divided by N - ddof.
+
+    >>> x = ag.parameter([1.0, 2.0, 4.0], name="x")
+    >>> v = np.var(x, ddof=1); v.value
+    array(2.33333333)
+    >>> v.backward(); x.grad                        # 2 (x - mean) / (N - ddof)
+    array([-1.33333333, -0.33333333,  1.66666667])
+    """
+    reject("var", out=out, where=where, mean=mean)
+    return _var(_as(x, dtype), axis=_axis(axis), ddof=_ddof(ddof, correction, "var"),
+                keepdims=keepdims)
+
+
+@implements(np.std)
+def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+        correction=None):
+    """Standard deviation over `axis`, as `numpy.std`: the square root of `var`."""
+    reject("std", out=out, where=where, mean=mean)
+    return sqrt(var(x, axis, dtype, ddof=_ddof(ddof, correction, "std"), keepdims=keepdims))
+
+
+@implements(np.average)
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """Weighted mean over `axis`, as `numpy.average`: sum(a * weights) / sum(weights).
+
+    1-d weights along a single axis, and weights that are Nodes, are allowed as in numpy.
+
+    >>> a = ag.parameter([1.0, 2.0, 4.0], name="a")
+    >>> np.average(a, weights=[1.0, 1.0, 2.0]).value
+    array(2.75)
+    """
+    axis = _axis(axis)
+    if weights is None:
+        avg = mean(a, axis, keepdims=keepdims)
+        if not returned:
+            return avg
+        avg_value = value_of(avg)
+        count = np.size(value_of(a)) / np.size(avg_value) if np.size(avg_value) else 0
+        return avg, np.full(np.shape(avg_value), count, dtype=np.result_type(avg_value))
+    a_shape, w_shape = np.shape(value_of(a)), np.shape(value_of(weights))
+    if w_shape != a_shape:
+        if axis is None:
+            raise TypeError("numpy.average: axis must be specified when shapes of a and weights "
+                            f"differ ({a_shape} and {w_shape})")
+        axes = tuple(x % len(a_shape) for x in (axis if isinstance(axis, tuple) else (axis,)))
+        if w_shape != tuple(a_shape[x] for x in axes):
+            raise ValueError(f"numpy.average: shape of weights {w_shape} must be consistent "
+                             f"with shape of a {a_shape} along axis {axis}")
+        # weights along `axes`, length 1 along the others, so that they broadcast against a
+        order = np.argsort(axes)
+        weights = transpose(weights, tuple(order)) if len(axes) > 1 else weights
+        weights = reshape(weights, tuple(a_shape[i] if i in axes else 1
+                                         for i in range(len(a_shape))))
+        weights = broadcast_to(weights, a_shape)
+    total_weight = sum(weights, axis, keepdims=keepdims)
+    if np.any(value_of(total_weight) == 0.0):
+        raise ZeroDivisionError("numpy.average: weights sum to zero, can't be normalized")
+    avg = sum(a * weights, axis, keepdims=keepdims) / total_weight
+    if returned:
+        return avg, broadcast_to(total_weight, np.shape(value_of(avg)))
+    return avg
+
+
+@implements(np.ptp)
+def ptp(x, axis=None, out=None, keepdims=False):
+    """Range (peak to peak) over `axis`, as `numpy.ptp`: max - min."""
+    reject("ptp", out=out)
+    return max(x, axis, keepdims=keepdims) - min(x, axis, keepdims=keepdims)
