@@ -7,7 +7,7 @@ import numpy as np
 
 from autograph.core.dispatch import implements, reject
 from autograph.core.node import Primitive
-from autograph.ops.elementwise import astype, exp, sqrt, value_of
+from autograph.ops.elementwise import astype, exp, value_of, where
 from autograph.ops.kernels import max_along, sum_along
 from autograph.ops.shape import broadcast_to, concatenate, reshape, stack, transpose
 
@@ -389,12 +389,34 @@ def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
                 keepdims=keepdims)
 
 
+def _std_grad(g, ans, x, axis=None, ddof=0, keepdims=False):
+    # (x - mean) / ((N - ddof) std); where std is 0 (a constant lane), 0: the choice that
+    # absolute makes at 0, and exact for a lane of one entry, whose std is always 0
+    std = _kept(ans, x, axis, keepdims)
+    spread = value_of(std) > 0
+    scale = where(spread, 1.0 / ((_count(x, axis) - ddof) * where(spread, std, 1.0)), 0.0)
+    return _kept(g, x, axis, keepdims) * scale * (x - mean(x, axis, keepdims=True))
+
+
+_std = Primitive("std",
+                 lambda x, axis=None, ddof=0, keepdims=False:
+                     np.std(x, axis=axis, ddof=ddof, keepdims=keepdims),
+                 _std_grad, kind="reduction", explain=_axis_failure)
+
+
 @implements(np.std)
 def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
-    """Standard deviation over `axis`, as `numpy.std`: the square root of `var`."""
+    """Standard deviation over `axis`, as `numpy.std`; where it is 0 its gradient is taken
+    as 0 (as |x| at 0).
+
+    >>> x = ag.parameter([1.0, 3.0], name="x")
+    >>> np.std(x).backward(); x.grad                # (x - mean) / (N std)
+    array([-0.5,  0.5])
+    """
     reject("std", out=out, where=where, mean=mean)
-    return sqrt(var(x, axis, dtype, ddof=_ddof(ddof, correction, "std"), keepdims=keepdims))
+    return _std(_as(x, dtype), axis=_axis(axis), ddof=_ddof(ddof, correction, "std"),
+                keepdims=keepdims)
 
 
 @implements(np.average)
