@@ -1,6 +1,7 @@
 """Functions of functions, as in JAX and HIPS autograd: grad, value_and_grad, jacobian, hessian.
 
-Arrays in give arrays out. A call made inside another transform's function (its argument a
+Arrays in give arrays out. An argument may also be a tuple, list or dict of arrays (nested
+too): its gradient has the same structure, as in autograd and JAX (pytrees). A call made inside another transform's function (its argument a
 Node of the enclosing derivative, or a closed-over one) gives Nodes out, with the graph of the
 derivative kept, so derivatives nest: grad(grad(f)).
 """
@@ -26,6 +27,44 @@ def _as_leaf(x):
     if isinstance(x, Node) and x.requires_grad:
         return x, True          # a variable of an enclosing derivative: keep its graph
     return Node(value_of(x), requires_grad=True), False
+
+
+def _flatten(x) -> tuple[list, Callable]:
+    """The arrays inside `x` (a tuple, list or dict of them, nested), and a function that puts
+    a list of the same length back into x's structure."""
+    if isinstance(x, dict):
+        keys = list(x)
+        parts = [_flatten(x[k]) for k in keys]
+        sizes = [len(leaves) for leaves, _ in parts]
+
+        def rebuild(items):
+            out, start = {}, 0
+            for k, (_, inner), n in zip(keys, parts, sizes):
+                out[k] = inner(items[start:start + n])
+                start += n
+            return out
+        return [leaf for leaves, _ in parts for leaf in leaves], rebuild
+    if isinstance(x, (list, tuple)):
+        parts = [_flatten(item) for item in x]
+        sizes = [len(leaves) for leaves, _ in parts]
+
+        def rebuild(items):
+            out, start = [], 0
+            for (_, inner), n in zip(parts, sizes):
+                out.append(inner(items[start:start + n]))
+                start += n
+            return type(x)(out) if type(x) in (list, tuple) else type(x)(*out)
+        return [leaf for leaves, _ in parts for leaf in leaves], rebuild
+    return [x], lambda items: items[0]
+
+
+def _as_leaves(x):
+    """`x` with every array inside it made a variable: (x, its variables, how to rebuild
+    gradients into x's structure, whether the call is nested)."""
+    arrays, rebuild = _flatten(x)
+    pairs = [_as_leaf(a) for a in arrays]
+    leaves = [leaf for leaf, _ in pairs]
+    return rebuild(leaves), leaves, rebuild, any(nested for _, nested in pairs)
 
 
 @contextmanager
@@ -58,18 +97,20 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     def value_and_grad_f(*args, **kwargs):
         args = list(args)
         nested = modes.transforms > 0
-        wrt = []
+        wrt, structures = [], []
         for i in nums:
-            args[i], was_nested = _as_leaf(args[i])
+            args[i], leaves, rebuild, was_nested = _as_leaves(args[i])
             nested = nested or was_nested
-            wrt.append(args[i])
+            structures.append((len(wrt), len(leaves), rebuild))
+            wrt.extend(leaves)
         with _evaluating():
             out = f(*args, **kwargs)
         if np.size(out.value if isinstance(out, Node) else out) != 1:
             raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, got "
                              f"shape {np.shape(out.value if isinstance(out, Node) else out)}; "
                              "use jacobian for vector outputs")
-        grads = _derivatives(out, wrt, None, nested)
+        flat = _derivatives(out, wrt, None, nested)
+        grads = [rebuild(flat[start:start + n]) for start, n, rebuild in structures]
         value = out if nested or not isinstance(out, Node) else out.value
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
@@ -103,24 +144,28 @@ def jacobian(f: Callable, argnum: int = 0) -> Callable:
 
     def jacobian_f(*args, **kwargs):
         args = list(args)
-        args[argnum], nested = _as_leaf(args[argnum])
+        args[argnum], leaves, rebuild, nested = _as_leaves(args[argnum])
         nested = nested or modes.transforms > 0
-        x = args[argnum]
         with _evaluating():
             out = f(*args, **kwargs)
         out_shape = np.shape(out.value if isinstance(out, Node) else out)
-        rows = []
+        rows = []          # per output entry, the gradient for each leaf
         for k in range(int(np.prod(out_shape))):
-            seed = np.zeros(out_shape, dtype=x.dtype)
+            seed = np.zeros(out_shape, dtype=leaves[0].dtype if leaves else np.float64)
             seed.reshape(-1)[k] = 1.0
-            rows.append(_derivatives(out, [x], seed, nested)[0])
-        if nested:
-            from autograph.ops import reshape, stack
-            return reshape(stack(rows), out_shape + x.shape)
-        return np.stack(rows).reshape(out_shape + x.shape) if rows else \
-            np.zeros(out_shape + x.shape)
+            rows.append(_derivatives(out, leaves, seed, nested))
+        return rebuild([_assemble([row[j] for row in rows], out_shape + x.shape, nested)
+                        for j, x in enumerate(leaves)])
 
     return jacobian_f
+
+
+def _assemble(rows: list, shape: tuple, nested: bool):
+    """One Jacobian block from its rows (one per output entry)."""
+    if nested:
+        from autograph.ops import reshape, stack
+        return reshape(stack(rows), shape)
+    return np.stack(rows).reshape(shape) if rows else np.zeros(shape)
 
 
 def hessian(f: Callable, argnum: int = 0) -> Callable:

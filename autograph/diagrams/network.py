@@ -28,8 +28,6 @@ LABEL_FRACTIONS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.72)   # along an edge, c
 CAPTION = {"shape": "plaintext", "fixedsize": "false", "fontsize": "11"}
 CLEAR = 1.0                 # (distance / label size)^2 at which a label spot is clear
 MAX_LABELS = 20             # a layer with more drawn edges has no edge labels: they would overlap
-ACTIVATIONS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU",
-               "softplus": "softplus", "softmax": "softmax", "log_softmax": "log softmax"}
 
 
 class NotANetworkError(ValueError):
@@ -152,7 +150,7 @@ def _match_layer(node) -> Layer | None:
     if not isinstance(node, Node) or node.op is None or not node.parents:
         return None
     activation, pre = None, node
-    if node.op.name in ACTIVATIONS:
+    if node.op.kind == "activation":
         activation, pre = node.op.name, node.parents[0]
     bias = None
     if isinstance(pre, Node) and pre.op is not None and not pre.parents:
@@ -207,22 +205,14 @@ def _shown(n: int, max_units: int) -> list:
 def _inactive(layer: Layer) -> list:
     """Per unit: 'dead' or 'saturated' if it is so for every example, else ''."""
     h = np.asarray(layer.output.value, dtype=float)
-    if h.size == 0:
+    inactive = layer.output.op.inactive if layer.activation else None
+    if h.size == 0 or inactive is None:
         return [""] * layer.fan_out
+    word, test = inactive
     h = h.reshape(-1, layer.fan_out)
-    kind = layer.activation
+    z = np.asarray(layer.pre_activation.value, dtype=float).reshape(h.shape)
     with np.errstate(all="ignore"):
-        if kind == "relu":
-            flags, word = (h <= 0).all(axis=0), "dead"
-        elif kind == "leaky_relu":
-            z = np.asarray(layer.pre_activation.value, dtype=float).reshape(h.shape)
-            flags, word = (z <= 0).all(axis=0), "dead"
-        elif kind == "sigmoid":
-            flags, word = (np.minimum(h, 1 - h) < 0.01).all(axis=0), "saturated"
-        elif kind == "tanh":
-            flags, word = (np.abs(h) > 0.99).all(axis=0), "saturated"
-        else:
-            return [""] * layer.fan_out
+        flags = test(h, z, 0.01).all(axis=0)
     return [word if flag else "" for flag in flags]
 
 
@@ -244,8 +234,9 @@ def network_diagram(output: Node, *, highlight: dict | None = None,
                    multivariable chain rule.
     max_units:     wider layers collapse to their first units, an ellipsis with the count, the
                    last unit.
-    grey_inactive: grey the units that are dead (ReLU, leaky ReLU: input <= 0) or saturated
-                   (sigmoid within 0.01 of 0 or 1, |tanh| > 0.99) on every example.
+    grey_inactive: grey the units that pass no gradient on for any example: dead ReLUs
+                   (output 0) and saturated sigmoid (within 0.01 of 0 or 1) or tanh
+                   (|tanh| > 0.99) units; the test is the activation primitive's `inactive`.
 
     Raises NotANetworkError (a ValueError) for an expression that is not a layered network.
 
@@ -411,7 +402,8 @@ class _Drawing:
             named = isinstance(source, Node) and source.name
             return f"input {source.name}" if named else "input"
         hidden = "hidden layer" + (f" {l}" if last > 2 else "")
-        kind = ACTIVATIONS.get(self.layers[l - 1].activation, "linear")
+        layer = self.layers[l - 1]
+        kind = (layer.output.op.unit or layer.activation) if layer.activation else "linear"
         return f"{'output' if l == last else hidden}\n{kind}"
 
     def _column(self, l: int) -> None:

@@ -1,7 +1,8 @@
 """The tutorial's advice, "monitor the fraction of dead units", in one call.
 
-`unit_report(model, X)` runs the model on a batch and reads its graph: every ReLU, sigmoid and
-tanh node is a layer of units. A ReLU unit is dead on the batch if it outputs 0 for every
+`unit_report(model, X)` runs the model on a batch and reads its graph: every node of an
+activation primitive that says when its units pass no gradient on (`Primitive.inactive`: ReLU,
+sigmoid, tanh) is a layer of units. A ReLU unit is dead on the batch if it outputs 0 for every
 example (no gradient reaches its weights); a sigmoid or tanh unit is saturated if it is within
 `tol` of an asymptote for every example (its gradient is nearly 0). Any model that is a graph
 expression works, not only MLP.
@@ -22,7 +23,6 @@ import numpy as np
 
 from autograph.core import Node, enable_grad
 from autograph.core.graph import topological_order
-from autograph.ops import relu, sigmoid, tanh
 
 
 @dataclass
@@ -52,15 +52,8 @@ class UnitReport(list):
         return "\n".join(lines)
 
 
-def _in_condition(op, h: np.ndarray, tol: float) -> np.ndarray:
-    if op is relu:
-        return h <= 0
-    if op is sigmoid:
-        return (h < tol) | (h > 1.0 - tol)
-    return np.abs(h) > 1.0 - tol                 # tanh
-
-
-_WATCHED = {relu: "dead", sigmoid: "saturated", tanh: "saturated"}
+def _watched(node: Node) -> bool:
+    return node.op is not None and node.op.inactive is not None
 
 
 def _feeding_parameters(node: Node) -> list:
@@ -68,7 +61,7 @@ def _feeding_parameters(node: Node) -> list:
     names, seen, stack = [], set(), list(node.parents)
     while stack:
         item = stack.pop()
-        if not isinstance(item, Node) or item in seen or item.op in _WATCHED:
+        if not isinstance(item, Node) or item in seen or _watched(item):
             continue
         seen.add(item)
         if item.op is None and item.requires_grad:
@@ -87,12 +80,14 @@ def unit_report(model, X, tol: float = 0.01) -> UnitReport:
     if not isinstance(output, Node):
         return report
     for node in topological_order(output):
-        condition = _WATCHED.get(node.op)
-        if condition is None:
+        if not _watched(node):
             continue
+        condition, test = node.op.inactive
         h = np.asarray(node.value)
-        h = h.reshape(-1, h.shape[-1]) if h.ndim else h.reshape(1, 1)
-        state = _in_condition(node.op, h, tol)
+        shape = (-1, h.shape[-1]) if h.ndim else (1, 1)
+        x = node.inputs[0] if node.inputs else h          # the units' input, recorded
+        with np.errstate(all="ignore"):
+            state = test(h.reshape(shape), np.reshape(x, shape), tol)
         layer = ", ".join(_feeding_parameters(node)) or f"layer {len(report) + 1}"
         report.append(LayerUnits(layer, node.op.name, h.shape[-1], condition,
                                  float(state.all(axis=0).mean()), float(state.mean())))

@@ -14,11 +14,6 @@ import numpy as np
 from autograph.core import Node, unbroadcast
 from autograph.core.graph import topological_order as _walk
 
-# Outputs of these primitives are what the field calls activations.
-ACTIVATIONS = frozenset({"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax",
-                         "log_softmax"})
-
-
 def topological_order(root: Node) -> list:
     """The nodes `root` depends on through gradient-requiring nodes, parents first."""
     return _walk(root, requiring_grad=True)
@@ -81,7 +76,7 @@ def activations(order: list) -> list:
     """(label, node) for each activation or named intermediate node, in forward order."""
     found, counts = [], {}
     for node in order:
-        if node.is_leaf or not (node.name or node.op.name in ACTIVATIONS):
+        if node.is_leaf or not (node.name or node.op.kind == "activation"):
             continue
         counts[node.op.name] = counts.get(node.op.name, 0) + 1
         found.append((node, counts[node.op.name]))
