@@ -25,7 +25,10 @@ def _argnums(argnums) -> tuple:
 def _as_leaf(x):
     """The variable to differentiate with respect to, and whether the call is nested."""
     if isinstance(x, Node) and x.requires_grad:
-        return x, True          # a variable of an enclosing derivative: keep its graph
+        # a variable of an enclosing derivative: keep its graph, through a copy of its own, so
+        # that the same Node passed twice (f(x, x), f((x, x))) has a gradient per position
+        from autograph.ops.shape import copy
+        return copy(x), True
     return Node(value_of(x), requires_grad=True), False
 
 

@@ -37,3 +37,15 @@ def test_jacobian_of_a_closure_under_backward():
 def test_a_plain_call_still_returns_arrays():
     g = ag.grad(lambda v: (v ** 2).sum())(np.array([1.0, 2.0]))
     assert type(g) is np.ndarray
+
+
+def test_the_same_node_in_two_positions_has_a_gradient_for_each():
+    # d/da (a b) = b and d/db (a b) = a at a = b = x: 3 each, not their sum 6 (a regression)
+    x = ag.parameter(3.0)
+    ga, gb = ag.grad(lambda a, b: a * b, argnums=(0, 1))(x, x)
+    assert ga.item() == 3.0 and gb.item() == 3.0
+    g = ag.grad(lambda t: t[0] * t[1])((x, x))
+    assert g[0].item() == 3.0 and g[1].item() == 3.0
+    # and the graph to x is kept: d/dx of (d/da a b)(x, x) = d/dx x = 1
+    ga.backward()
+    assert x.grad == 1.0
