@@ -301,3 +301,52 @@ def round(a, decimals=0, out=None):
     """`a` rounded to `decimals` places, as `numpy.round`: a step function, zero gradient."""
     reject("round", out=out)
     return _round(a, decimals=decimals)
+
+
+# --- the parts of a complex number, for the real numbers autograph differentiates ------------------
+
+def _real_only(name, x):
+    if np.iscomplexobj(value_of(x)):
+        raise TypeError(f"numpy.{name}: complex numbers are out of scope in autograph "
+                        f"(got {np.result_type(value_of(x))})")
+
+
+@implements(np.real)
+def real(val):
+    """The real part: a real Node itself."""
+    _real_only("real", val)
+    return val
+
+
+@implements(np.real_if_close)
+def real_if_close(a, tol=100):
+    """A real Node itself, as `numpy.real_if_close` returns a real array."""
+    _real_only("real_if_close", a)
+    return a
+
+
+@implements(np.conjugate)
+def conjugate(x):
+    """The complex conjugate: a real Node itself (np.conj is the same function)."""
+    _real_only("conjugate", x)
+    return x
+
+
+_imag = Primitive("imag", np.imag, _zero_grad)
+
+
+@implements(np.imag)
+def imag(val):
+    """The imaginary part of a real Node: zeros, recorded with a zero gradient."""
+    _real_only("imag", val)
+    return _imag(val)
+
+
+_angle = Primitive("angle", lambda z, deg=False: np.angle(z, deg), _zero_grad)
+
+
+@implements(np.angle)
+def angle(z, deg=False):
+    """The argument of a real number, as `numpy.angle`: 0 or pi (180), a zero gradient."""
+    _real_only("angle", z)
+    return _angle(z, deg=deg)

@@ -345,6 +345,47 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
     return a
 
 
+@implements(np.gradient)
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """Slopes by central differences inside and one-sided ones at the ends, along each axis
+    (or `axis`), as `numpy.gradient` with uniform spacing (a number per axis, 1 by default).
+
+    >>> gradient(Node([1.0, 2.0, 4.0, 7.0])).value
+    array([1. , 1.5, 2.5, 3. ])
+    """
+    ndim = np.ndim(value_of(f))
+    axes = tuple(range(ndim)) if axis is None else \
+        tuple(a % ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    if len(varargs) == 0:
+        spacings = [1.0] * len(axes)
+    elif len(varargs) == 1 and np.ndim(value_of(varargs[0])) == 0:
+        spacings = list(varargs) * len(axes)
+    elif len(varargs) == len(axes) and all(np.ndim(value_of(v)) == 0 for v in varargs):
+        spacings = list(varargs)
+    else:
+        raise TypeError("numpy.gradient: on Nodes the spacing is one number per axis; "
+                        "coordinate arrays are not supported")
+    if edge_order not in (1, 2):
+        raise ValueError("numpy.gradient: 'edge_order' greater than 2 not supported")
+    slopes = []
+    for a, h in zip(axes, spacings):
+        at, a = _lane(a, ndim)
+        if np.shape(value_of(f))[a] < edge_order + 1:
+            raise ValueError("numpy.gradient: Shape of array too small to calculate a numerical "
+                             "gradient, at least (edge_order + 1) elements are required.")
+        inside = (f[at(slice(2, None))] - f[at(slice(None, -2))]) / (2.0 * h)
+        if edge_order == 1:
+            first = (f[at(slice(1, 2))] - f[at(slice(0, 1))]) / h
+            last = (f[at(slice(-1, None))] - f[at(slice(-2, -1))]) / h
+        else:
+            first = (-1.5 / h) * f[at(slice(0, 1))] + (2.0 / h) * f[at(slice(1, 2))] \
+                - (0.5 / h) * f[at(slice(2, 3))]
+            last = (0.5 / h) * f[at(slice(-3, -2))] - (2.0 / h) * f[at(slice(-2, -1))] \
+                + (1.5 / h) * f[at(slice(-1, None))]
+        slopes.append(concatenate([first, inside, last], axis=a))
+    return slopes[0] if len(slopes) == 1 else tuple(slopes)
+
+
 # --- moments -----------------------------------------------------------------------------------
 
 def _count(x, axis) -> int:

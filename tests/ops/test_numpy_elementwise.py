@@ -275,3 +275,26 @@ def test_extremes_do_not_warn():
         x = ag.parameter([1e-300, 1e300])
         np.hypot(x, x).sum().backward()
         np.testing.assert_allclose(x.grad, [np.sqrt(2.0), np.sqrt(2.0)])   # d/dx hypot(x, x)
+
+
+# --- real numbers seen as complex ones -----------------------------------------------------
+
+def test_parts_of_a_real_node():
+    x = ag.parameter([-1.5, 2.0, -0.0, 3.0])
+    assert np.real(x) is x and np.conj(x) is x and np.conjugate(x) is x
+    assert np.real_if_close(x) is x
+    for f in (np.imag, np.angle, lambda v: np.angle(v, deg=True)):
+        y = f(x)
+        assert isinstance(y, ag.Node)
+        np.testing.assert_array_equal(y.value, f(x.value))
+        x.zero_grad()
+        (y * x).sum().backward()        # y is constant in x: d/dx (y x) = y
+        np.testing.assert_array_equal(x.grad, f(x.value))
+
+
+def test_complex_values_are_refused_by_name():
+    z = ag.constant(np.array([1.0 + 2.0j]))
+    for f, name in ((np.real, "real"), (np.imag, "imag"), (np.conj, "conjugate"),
+                    (np.angle, "angle")):
+        with pytest.raises(TypeError, match=f"numpy.{name}: complex numbers are out of scope"):
+            f(z)

@@ -353,3 +353,31 @@ def test_std_of_a_constant_lane_has_gradient_zero_not_nan():
     np.testing.assert_allclose(x.grad, [[0.0, 0.0, 0.0], (row - row.mean()) / (3 * row.std())],
                                rtol=1e-15)
     assert ag.grad(np.std)(np.array(4.0)) == 0.0          # one entry: std is 0 everywhere
+
+
+# --- numpy.gradient ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape,args,kwargs", [
+    ((10,), (), {}), ((5, 6), (0.5,), {}), ((4, 5, 6), (2.0, 0.3), {"axis": (0, -1)}),
+    ((4, 5, 6), (), {"axis": 1, "edge_order": 2}), ((7,), (0.1,), {"edge_order": 2}),
+    ((3, 4), (), {"axis": -1})], ids=str)
+def test_numpy_gradient_values_and_gradients(shape, args, kwargs):
+    x = rng.standard_normal(shape)
+    got, expected = np.gradient(ag.parameter(x), *args, **kwargs), np.gradient(x, *args, **kwargs)
+    got = got if isinstance(got, tuple) else (got,)
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g.value, e)
+
+    def first(v):
+        out = np.gradient(v, *args, **kwargs)
+        return out[-1] if isinstance(out, tuple) else out
+    check(first, x, second=False)
+
+
+def test_numpy_gradient_refusals():
+    with pytest.raises(ValueError, match="at least \\(edge_order \\+ 1\\)"):
+        np.gradient(ag.parameter([1.0, 2.0]), edge_order=2)
+    with pytest.raises(TypeError, match="coordinate arrays"):
+        np.gradient(ag.parameter([1.0, 2.0, 4.0]), np.array([0.0, 1.0, 3.0]))
