@@ -219,6 +219,11 @@ copysign = _binary("copysign", np.copysign,
                                                      np.signbit(value_of(b)), 1.0, -1.0),
                    _zero_grad, domain="nonzero")
 
+# floor(a / b): a step function of both. heaviside(x, h0): 0, 1, or h0 where x == 0.
+floor_divide = _binary("floor_divide", np.floor_divide, _zero_grad, _zero_grad,
+                       domain="nonzero")
+heaviside = _binary("heaviside", np.heaviside, _zero_grad,
+                    lambda g, ans, x, h0: g * (value_of(x) == 0))
 
 # --- numpy's elementwise functions that are not ufuncs ------------------------------------------
 

@@ -3,11 +3,14 @@ gradient rule."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from autograph.core.dispatch import implements, reject
 from autograph.core.node import Primitive
 from autograph.ops.elementwise import astype, exp, value_of, where
+from autograph.ops.elementwise import sqrt as _sqrt, where as _where
 from autograph.ops.kernels import max_along, sum_along
 from autograph.ops.shape import broadcast_to, concatenate, reshape, stack, transpose
 
@@ -507,3 +510,141 @@ def ptp(x, axis=None, out=None, keepdims=False):
     """Range (peak to peak) over `axis`, as `numpy.ptp`: max - min."""
     reject("ptp", out=out)
     return max(x, axis, keepdims=keepdims) - min(x, axis, keepdims=keepdims)
+
+
+# --- numpy 2's cumulative_sum and cumulative_prod ---------------------------------------------
+
+def _cumulative(name, running, start, x, axis, dtype, out, include_initial):
+    reject(name, out=out)
+    ndim = np.ndim(value_of(x))
+    if axis is None:
+        if ndim != 1:
+            raise ValueError(f"numpy.{name}: axis must be specified for multi-dimensional "
+                             f"arrays (got {ndim} dimensions)")
+        axis = 0
+    y = running(x, axis, dtype)
+    if not include_initial:
+        return y
+    axis = axis % ndim
+    first = _ones_along(y, axis) * start       # 0 before a sum, 1 before a product
+    return concatenate([first, y], axis=axis)
+
+
+@implements(np.cumulative_sum)
+def cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    """Running sums, as `numpy.cumulative_sum` (numpy 2.1): cumsum, optionally after a 0."""
+    return _cumulative("cumulative_sum", cumsum, 0, x, axis, dtype, out, include_initial)
+
+
+@implements(np.cumulative_prod)
+def cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+    """Running products, as `numpy.cumulative_prod` (numpy 2.1): cumprod, optionally after a 1.
+    """
+    return _cumulative("cumulative_prod", cumprod, 1, x, axis, dtype, out, include_initial)
+
+
+# --- reductions that skip NaNs: the NaNs become the reduction's neutral value, constants -------
+
+def _nan_mask(a):
+    value = value_of(a)
+    return np.isnan(value) if np.result_type(value).kind in "fc" else np.zeros(np.shape(value),
+                                                                                bool)
+
+
+def _replace_nan(a, neutral):
+    mask = _nan_mask(a)
+    return (where(mask, neutral, a) if mask.any() else a), mask
+
+
+@implements(np.nansum)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Sum over `axis` treating NaNs as 0, as `numpy.nansum`."""
+    reject("nansum", out=out, initial=initial, where=where)
+    return sum(_replace_nan(a, 0.0)[0], axis, dtype, keepdims=keepdims)
+
+
+@implements(np.nanprod)
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Product over `axis` treating NaNs as 1, as `numpy.nanprod`."""
+    reject("nanprod", out=out, initial=initial, where=where)
+    return prod(_replace_nan(a, 1.0)[0], axis, dtype, keepdims=keepdims)
+
+
+@implements(np.nancumsum)
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """Running sums treating NaNs as 0, as `numpy.nancumsum`."""
+    return cumsum(_replace_nan(a, 0.0)[0], axis, dtype, out)
+
+
+@implements(np.nancumprod)
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """Running products treating NaNs as 1, as `numpy.nancumprod`."""
+    return cumprod(_replace_nan(a, 1.0)[0], axis, dtype, out)
+
+
+def _nan_count(mask, axis, keepdims, dtype):
+    return np.sum(~mask, axis=axis, keepdims=keepdims).astype(dtype)
+
+
+@implements(np.nanmean)
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    """Mean over `axis` of the entries that are not NaN, as `numpy.nanmean`."""
+    reject("nanmean", out=out, where=where)
+    axis = _axis(axis)
+    replaced, mask = _replace_nan(a, 0.0)
+    total = sum(replaced, axis, dtype, keepdims=keepdims)
+    return total / _nan_count(mask, axis, keepdims, np.result_type(value_of(total)))
+
+
+def _nan_extreme(name, reduce, fill, a, axis, out, keepdims, initial, where):
+    reject(name, out=out, initial=initial, where=where)
+    axis = _axis(axis)
+    replaced, mask = _replace_nan(a, fill)
+    result = reduce(replaced, axis, keepdims=keepdims)
+    all_nan = np.all(mask, axis=axis, keepdims=keepdims)
+    if np.any(all_nan):                     # numpy's answer there: NaN, with a warning
+        warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+        result = _where(all_nan, np.nan, result)
+    return result
+
+
+@implements(np.nanmax)
+def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Largest entry over `axis` ignoring NaNs, as `numpy.nanmax`."""
+    return _nan_extreme("nanmax", max, -np.inf, a, axis, out, keepdims, initial, where)
+
+
+@implements(np.nanmin)
+def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Smallest entry over `axis` ignoring NaNs, as `numpy.nanmin`."""
+    return _nan_extreme("nanmin", min, np.inf, a, axis, out, keepdims, initial, where)
+
+
+@implements(np.nanvar)
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           mean=None, correction=None):
+    """Variance over `axis` of the entries that are not NaN, as `numpy.nanvar`."""
+    reject("nanvar", out=out, where=where, mean=mean)
+    ddof = _ddof(ddof, correction, "nanvar")
+    axis = _axis(axis)
+    replaced, mask = _replace_nan(_as(a, dtype), 0.0)
+    dtype = np.result_type(value_of(replaced), np.float16)     # ints: float64, as numpy
+    count = np.maximum(_nan_count(mask, axis, True, dtype), 1)   # all NaN: every entry masked
+    deviation = _where(mask, 0.0, replaced - sum(replaced, axis, keepdims=True) / count)
+    dof = _nan_count(mask, axis, keepdims, dtype) - ddof
+    variance = sum(deviation * deviation, axis, keepdims=keepdims) / np.where(dof > 0, dof, 1)
+    if np.any(dof <= 0):                    # numpy's answer there: NaN, with a warning
+        warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=2)
+        variance = _where(dof <= 0, np.nan, variance)
+    return variance
+
+
+@implements(np.nanstd)
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           mean=None, correction=None):
+    """Standard deviation over `axis` of the entries that are not NaN, as `numpy.nanstd`;
+    where it is 0 its gradient is taken as 0, as for `std`."""
+    reject("nanstd", out=out, where=where, mean=mean)
+    variance = nanvar(a, axis, dtype, ddof=ddof, keepdims=keepdims, correction=correction)
+    zero = value_of(variance) == 0           # (an all-NaN lane stays NaN)
+    return _where(zero, 0.0, _sqrt(_where(zero, 1.0, variance)))

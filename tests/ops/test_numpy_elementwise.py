@@ -43,6 +43,7 @@ BINARY = {
     "logaddexp2": (normal, normal), "mod": (normal, nonzero), "remainder": (normal, nonzero),
     "fmod": (normal, nonzero), "fmax": (normal, normal), "fmin": (normal, normal),
     "float_power": (positive, normal), "copysign": (nonzero, nonzero),
+    "floor_divide": (normal, nonzero), "heaviside": (nonzero, normal),
 }
 SHAPES = [(), (5,), (3, 4)]
 BINARY_SHAPES = [((), ()), ((4,), (4,)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (2, 3))]
@@ -298,3 +299,12 @@ def test_complex_values_are_refused_by_name():
                     (np.angle, "angle")):
         with pytest.raises(TypeError, match=f"numpy.{name}: complex numbers are out of scope"):
             f(z)
+
+
+def test_heaviside_passes_the_gradient_to_h0_where_x_is_zero():
+    x, h0 = ag.parameter([-1.0, 0.0, 2.0, 0.0]), ag.parameter(0.5)
+    y = np.heaviside(x, h0)
+    np.testing.assert_array_equal(y.value, [0.0, 0.5, 1.0, 0.5])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0, 0.0])
+    assert h0.grad == 2.0

@@ -3,6 +3,7 @@ tuple; keepdims; ddof; dtype) and values, gradients of first and second order ag
 differences in float64, and zeros in products handled exactly."""
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -381,3 +382,60 @@ def test_numpy_gradient_refusals():
         np.gradient(ag.parameter([1.0, 2.0]), edge_order=2)
     with pytest.raises(TypeError, match="coordinate arrays"):
         np.gradient(ag.parameter([1.0, 2.0, 4.0]), np.array([0.0, 1.0, 3.0]))
+
+
+# --- NaN-skipping reductions and numpy 2's cumulative functions -------------------------------
+
+NANS = np.array([[1.0, np.nan, 3.0, 2.0], [np.nan, np.nan, np.nan, np.nan],
+                 [0.5, 2.0, -1.0, np.nan]])
+NAN_FUNCTIONS = ["nansum", "nanprod", "nanmean", "nanmax", "nanmin", "nanvar", "nanstd",
+                 "nancumsum", "nancumprod"]
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"axis": 0}, {"axis": 1}, {"axis": -1, "keepdims": True},
+                                    {"axis": 1, "ddof": 1}], ids=str)
+@pytest.mark.parametrize("name", NAN_FUNCTIONS)
+def test_nan_functions_values_are_numpys(name, kwargs):
+    if ("keepdims" in kwargs and name.startswith("nancum")) or \
+            ("ddof" in kwargs and name not in ("nanvar", "nanstd")):
+        return
+    f = getattr(np, name)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)    # numpy's own, on the all-NaN row
+        got, expected = f(ag.parameter(NANS), **kwargs), f(NANS, **kwargs)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    np.testing.assert_allclose(got.value, expected, rtol=1e-15, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", NAN_FUNCTIONS)
+def test_nan_functions_gradients_skip_the_nans(name):
+    x = np.array([[1.0, np.nan, 3.0, 2.0], [0.5, 2.0, -1.0, np.nan], [1.5, -0.5, 0.7, 2.5]])
+    f = getattr(np, name)
+    for axis in (0, 1):
+        result = ag.gradcheck(lambda v: f(v, axis=axis), x)
+        assert result.ok, str(result)
+        g = ag.grad(lambda v: f(v, axis=axis).sum())(x)
+        assert np.all(g[np.isnan(x)] == 0.0)
+
+
+def test_nanmax_of_an_all_nan_slice_is_nan_with_numpys_warning():
+    with pytest.warns(RuntimeWarning, match="All-NaN slice"):
+        y = np.nanmax(ag.parameter(NANS), axis=1)
+    np.testing.assert_array_equal(y.value, [3.0, np.nan, 2.0])
+
+
+def test_nanmean_keeps_float32():
+    assert np.nanmean(ag.parameter(NANS[0].astype(np.float32))).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["cumulative_sum", "cumulative_prod"])
+def test_cumulative_functions(name):
+    f = getattr(np, name)
+    x = rng.standard_normal((3, 4))
+    for kwargs in ({"axis": 1}, {"axis": 0, "include_initial": True}):
+        np.testing.assert_array_equal(f(ag.parameter(x), **kwargs).value, f(x, **kwargs))
+        check(lambda v: f(v, **kwargs), x)
+    np.testing.assert_array_equal(f(ag.parameter(x[0]), include_initial=True).value,
+                                  f(x[0], include_initial=True))
+    with pytest.raises(ValueError, match="axis must be specified"):
+        f(ag.parameter(x))
