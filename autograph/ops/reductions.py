@@ -648,3 +648,50 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     variance = nanvar(a, axis, dtype, ddof=ddof, keepdims=keepdims, correction=correction)
     zero = value_of(variance) == 0           # (an all-NaN lane stays NaN)
     return _where(zero, 0.0, _sqrt(_where(zero, 1.0, variance)))
+
+
+# --- evenly spaced numbers between endpoints that may be Nodes ---------------------------------
+
+@implements(np.linspace)
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
+    """`num` evenly spaced numbers from `start` to `stop`, as `numpy.linspace` (same steps, same
+    values); the endpoints may be Nodes, and receive the gradient.
+
+    >>> a = ag.parameter(1.0, name="a")
+    >>> y = np.linspace(a, 3.0, 5); y.value
+    array([1. , 1.5, 2. , 2.5, 3. ])
+    >>> y.sum().backward(); a.grad                   # 1, 3/4, 1/2, 1/4, 0
+    array(2.5)
+    """
+    num = int(num)
+    if num < 0:
+        raise ValueError(f"numpy.linspace: Number of samples, {num}, must be non-negative.")
+    div = num - 1 if endpoint else num
+    result_type = np.result_type(value_of(start), value_of(stop), float)
+    delta = stop - start
+    ndim = np.ndim(value_of(delta))
+    y = np.arange(0, num, dtype=result_type).reshape((-1,) + (1,) * ndim)
+    step = None
+    if div > 0:
+        step = delta / div
+        if np.any(value_of(step) == 0):
+            y = (y / div) * delta
+        else:
+            y = y * step
+    else:
+        step = np.nan
+        y = y * delta
+    y = y + start
+    if endpoint and num > 1:
+        y = concatenate([y[:-1], reshape(broadcast_to(stop, np.shape(value_of(y))[1:]),
+                                         (1,) + np.shape(value_of(y))[1:])], axis=0)
+    if axis != 0:
+        order = list(range(1, ndim + 1))
+        order.insert(axis % (ndim + 1), 0)
+        y = transpose(y, tuple(order))
+    if dtype is not None:
+        if np.issubdtype(dtype, np.integer):
+            y = np.floor(y)
+        y = astype(y, dtype)
+    return (y, step) if retstep else y

@@ -439,3 +439,20 @@ def test_cumulative_functions(name):
                                   f(x[0], include_initial=True))
     with pytest.raises(ValueError, match="axis must be specified"):
         f(ag.parameter(x))
+
+
+# --- linspace with Node endpoints ----------------------------------------------------------
+
+@pytest.mark.parametrize("start,stop,num,kwargs", [
+    (1.2, 3.4, 5, {}), (1.2, -3.4, 5, {}), (1.2, 1.2, 5, {}), (1.2, 3.4, 1, {}),
+    (1.2, 3.4, 0, {}), (0.0, 1.0, 7, {"endpoint": False}),
+    (np.array([1.0, 2.0]), np.array([3.0, 7.0]), 4, {"axis": 1}),
+    (np.array([1.0, 2.0]), 9.0, 4, {"axis": -1})], ids=str)
+def test_linspace(start, stop, num, kwargs):
+    got = np.linspace(ag.parameter(start), ag.parameter(stop), num, **kwargs)
+    np.testing.assert_array_equal(got.value, np.linspace(start, stop, num, **kwargs))
+    result = ag.gradcheck(lambda a, b: np.linspace(a, b, num, **kwargs), start, stop)
+    assert result.ok, str(result)
+    y, step = np.linspace(ag.parameter(start), stop, num, retstep=True, **kwargs)
+    np.testing.assert_array_equal(ag.value_of(step), np.linspace(start, stop, num, retstep=True,
+                                                                 **kwargs)[1])

@@ -1,6 +1,9 @@
-"""A derivative taken inside code that is itself differentiated by backward() (not by an
-enclosing grad) keeps its dependence on closed-over variables: a regression, the inner grad
-returned a plain array and the outer gradient came out silently wrong."""
+"""Regressions found by running HIPS autograd's tests (tools/hips_autograd_tests.py).
+
+A derivative taken inside code that is itself differentiated by backward() (not by an
+enclosing grad) keeps its dependence on closed-over variables: the inner grad returned a plain
+array and the outer gradient came out silently wrong. The same Node in two positions got the
+sum of both gradients in each. gradcheck refused outputs of shape (1,)."""
 
 import numpy as np
 
@@ -49,3 +52,9 @@ def test_the_same_node_in_two_positions_has_a_gradient_for_each():
     # and the graph to x is kept: d/dx of (d/da a b)(x, x) = d/dx x = 1
     ga.backward()
     assert x.grad == 1.0
+
+
+def test_gradcheck_takes_an_output_of_one_entry_in_any_shape():
+    assert ag.gradcheck(lambda x: x * 2.0, np.ones(1)).ok
+    assert ag.gradcheck(lambda x: x.sum(axis=(0, 1), keepdims=True) ** 2, np.ones((2, 2))).ok
+    assert not ag.gradcheck(lambda x: ag.Node(x.value * 2.0) + x, np.ones(1)).ok   # a cut graph
