@@ -211,6 +211,8 @@ def _products_of_others(x, axis):
 def _well_scaled(ans) -> bool:
     """Every entry finite and a normal number: then ans / x loses no digits."""
     ans = np.asarray(value_of(ans))
+    if ans.dtype.kind != "f":
+        return False
     return bool(np.all(np.isfinite(ans)) and np.all(np.abs(ans) >= np.finfo(ans.dtype).tiny))
 
 
