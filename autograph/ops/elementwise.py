@@ -308,7 +308,7 @@ def round(a, decimals=0, out=None):
     return _round(a, decimals=decimals)
 
 
-# --- the parts of a complex number, for the real numbers autograph differentiates ------------------
+# --- the parts of a complex number, for the real numbers autograph differentiates ---------------
 
 def _real_only(name, x):
     if np.iscomplexobj(value_of(x)):

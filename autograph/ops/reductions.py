@@ -9,7 +9,8 @@ import numpy as np
 
 from autograph.core.dispatch import implements, reject
 from autograph.core.node import Primitive
-from autograph.ops.elementwise import astype, exp, value_of, where
+from autograph.ops.elementwise import astype, exp, value_of
+# numpy's keyword where= would shadow these inside numpy's signatures below
 from autograph.ops.elementwise import sqrt as _sqrt, where as _where
 from autograph.ops.kernels import max_along, sum_along
 from autograph.ops.shape import broadcast_to, concatenate, reshape, stack, transpose
@@ -440,7 +441,7 @@ def _std_grad(g, ans, x, axis=None, ddof=0, keepdims=False):
     # absolute makes at 0, and exact for a lane of one entry, whose std is always 0
     std = _kept(ans, x, axis, keepdims)
     spread = value_of(std) > 0
-    scale = where(spread, 1.0 / ((_count(x, axis) - ddof) * where(spread, std, 1.0)), 0.0)
+    scale = _where(spread, 1.0 / ((_count(x, axis) - ddof) * _where(spread, std, 1.0)), 0.0)
     return _kept(g, x, axis, keepdims) * scale * (x - mean(x, axis, keepdims=True))
 
 
@@ -555,7 +556,7 @@ def _nan_mask(a):
 
 def _replace_nan(a, neutral):
     mask = _nan_mask(a)
-    return (where(mask, neutral, a) if mask.any() else a), mask
+    return (_where(mask, neutral, a) if mask.any() else a), mask
 
 
 @implements(np.nansum)
