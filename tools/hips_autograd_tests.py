@@ -4,10 +4,10 @@ autograd's test files are rewritten in a temporary directory: `autograd.numpy` b
 `autograph.numpy`, `autograd.numpy.random` numpy's own, and everything else imported from
 `autograd` comes from tools/autograd_compat.py, whose `check_grads` compares reverse mode with
 central finite differences (first and second order, through `ag.gradcheck` and `ag.grad`).
-Nothing of autograd's is kept or committed here; give the script a checkout:
+Nothing of autograd's is kept or committed here; give the script a checkout of autograd, or
+its git directory (the tests are then read from HEAD):
 
-    git --git-dir=/path/to/autograd/.git archive HEAD tests | tar -x -C /tmp/autograd
-    python tools/hips_autograd_tests.py /tmp/autograd            # add -v for every failure
+    python tools/hips_autograd_tests.py /path/to/autograd        # add -v for every failure
 
 Each test is counted once, as the first of:
   out of scope     raised OutOfScope (forward mode, autograd internals), or every check it
@@ -72,13 +72,22 @@ def classify(record: dict) -> str:
     return "fail"
 
 
-def run(autograd_root: Path, files: list[str]) -> list[dict]:
-    tests = autograd_root / "tests"
+def _read_test_file(autograd: Path, name: str) -> str | None:
+    """tests/<name>.py from a checkout, or from HEAD of a git directory."""
+    path = autograd / "tests" / f"{name}.py"
+    if path.exists():
+        return path.read_text()
+    shown = subprocess.run(["git", "--git-dir", str(autograd), "show", f"HEAD:tests/{name}.py"],
+                           capture_output=True, text=True)
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def run(autograd: Path, files: list[str]) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         for name in files + HELPERS:
-            source = tests / f"{name}.py"
-            if source.exists():
-                (Path(tmp) / source.name).write_text(rewrite(source.read_text()))
+            source = _read_test_file(autograd, name)
+            if source is not None:
+                (Path(tmp) / f"{name}.py").write_text(rewrite(source))
         report = Path(tmp) / "report.json"
         env = dict(os.environ, AUTOGRAD_COMPAT_REPORT=str(report),
                    PYTHONPATH=os.pathsep.join([str(ROOT), str(TOOLS), tmp]))
@@ -92,7 +101,8 @@ def run(autograd_root: Path, files: list[str]) -> list[dict]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("autograd", type=Path, help="a checkout of HIPS/autograd (with tests/)")
+    parser.add_argument("autograd", type=Path,
+                        help="a checkout of HIPS/autograd (with tests/), or its git directory")
     parser.add_argument("--files", nargs="*", default=FILES, help="test files, without .py")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every non-pass")
     args = parser.parse_args(argv)
@@ -107,15 +117,18 @@ def main(argv=None) -> int:
     for record in records:
         counts[record["file"]][classify(record)] += 1
     width = max(len(f) for f in counts) + 2
-    print(f"{'file':<{width}}" + "".join(f"{k:>12.12}" for k in kinds) + f"{'real-valued':>14}")
+    labels = ["pass", "real part", "WRONG GRAD", "no rule", "fail", "complex", "fwd mode",
+              "internals", "skipped"]
+    print(f"{'file':<{width}}" + "".join(f"{k:>11}" for k in labels) + f"{'real-valued':>17}")
     total = collections.Counter()
     for file in sorted(counts):
         c = counts[file]
         total.update(c)
-        print(f"{file:<{width}}" + "".join(f"{c[k]:>12}" for k in kinds) + _share(c))
-    print(f"{'total':<{width}}" + "".join(f"{total[k]:>12}" for k in kinds) + _share(total))
+        print(f"{file:<{width}}" + "".join(f"{c[k]:>11}" for k in kinds) + _share(c))
+    print(f"{'total':<{width}}" + "".join(f"{total[k]:>11}" for k in kinds) + _share(total))
     print("\nreal-valued: passed / (all tests - complex - forward mode - autograd internals "
-          "- skipped); 'pass (real part)' counts as passed")
+          "- skipped);\n'real part': passed, with its complex-valued checks skipped (counted as "
+          "passed)")
     if args.verbose:
         for record in records:
             kind = classify(record)
@@ -128,7 +141,7 @@ def main(argv=None) -> int:
 def _share(c) -> str:
     passed = c["pass"] + c["pass (real part)"]
     real = passed + c["WRONG GRADIENT"] + c["no rule"] + c["fail"]
-    return f"{passed:>7}/{real:<4}{100 * passed / real if real else 0:5.1f}%"
+    return f"{passed:>9}/{real:<4}{100 * passed / real if real else 0:6.1f}%"
 
 
 if __name__ == "__main__":
