@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from autograph.core.dispatch import implements, reject
-from autograph.core.node import Primitive
+from autograph.core.node import Node, Primitive
 from autograph.ops.elementwise import astype, exp, value_of
 # numpy's keyword where= would shadow these inside numpy's signatures below
 from autograph.ops.elementwise import sqrt as _sqrt, where as _where
@@ -698,3 +698,128 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
             y = np.floor(y)
         y = astype(y, dtype)
     return (y, step) if retstep else y
+
+
+# --- order statistics: median, quantile, percentile --------------------------------------------
+# The entries are ranked on their values (a constant permutation, like max's winner) and the
+# chosen ones gathered by indexing, so the gradient flows to the entries the result is made of.
+
+def _lanes(x, axis):
+    """`x` with the reduced axes moved last and merged into one, and the reduced shape (with
+    keepdims and without)."""
+    shape = np.shape(value_of(x))
+    ndim = len(shape)
+    axes = tuple(range(ndim)) if axis is None else \
+        tuple(a % ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"duplicate value in 'axis': {axis}")
+    rest = [a for a in range(ndim) if a not in axes]
+    if rest + list(axes) != list(range(ndim)):
+        x = transpose(x, tuple(rest + list(axes)))
+    kept_shape = tuple(1 if a in axes else n for a, n in enumerate(shape))
+    reduced_shape = tuple(shape[a] for a in rest)
+    return reshape(x, reduced_shape + (-1,) if reduced_shape or ndim else (1,)), kept_shape, \
+        reduced_shape
+
+
+def _ranked(lanes, positions):
+    """The entries of rank `positions` (an int array, shape (m,)) in each lane: shape
+    (m,) + the lanes' shape without the last axis."""
+    values = value_of(lanes)
+    order = np.argsort(values, axis=-1, kind="stable")        # NaNs rank last
+    chosen = order[..., positions]                              # (..., m)
+    mesh = np.indices(chosen.shape[:-1], sparse=True)
+    index = tuple(m[..., None] for m in mesh) + (chosen,)
+    picked = lanes[index]
+    return transpose(picked, (picked.ndim - 1,) + tuple(range(picked.ndim - 1))) \
+        if picked.ndim > 1 else picked
+
+
+def _nan_lanes(lanes):
+    values = value_of(lanes)
+    return np.isnan(values).any(axis=-1) if values.dtype.kind == "f" else None
+
+
+@implements(np.median)
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The middle entry over `axis` (the mean of the two middle ones for an even count), as
+    `numpy.median`: the gradient goes to the middle entries.
+
+    >>> x = ag.parameter([3.0, 1.0, 4.0, 1.5], name="x")
+    >>> np.median(x).backward(); x.grad
+    array([0.5, 0. , 0. , 0.5])
+    """
+    reject("median", out=out)
+    lanes, kept_shape, reduced_shape = _lanes(a, _axis(axis))
+    n = np.shape(value_of(lanes))[-1]
+    if n == 0:
+        result = sum(lanes, -1) * np.nan          # numpy: the mean of nothing
+    elif n % 2:
+        result = _ranked(lanes, np.array([n // 2]))[0]
+    else:
+        middle = _ranked(lanes, np.array([n // 2 - 1, n // 2]))
+        result = (middle[0] + middle[1]) / 2.0
+    nans = _nan_lanes(lanes)
+    if nans is not None and nans.any():           # numpy: a lane holding a NaN has median NaN
+        result = _where(nans, np.nan, result)
+    return reshape(result, kept_shape if keepdims else reduced_shape)
+
+
+def _quantile(name, a, q, axis, out, overwrite_input, method, keepdims, weights,
+              interpolation):
+    reject(name, out=out, weights=weights, interpolation=interpolation)
+    if method != "linear":
+        raise TypeError(f"numpy.{name}: method={method!r} is not supported on Nodes "
+                        "(only 'linear', the default)")
+    q = np.asarray(q, dtype=np.float64)
+    lanes, kept_shape, reduced_shape = _lanes(a, _axis(axis))
+    n = np.shape(value_of(lanes))[-1]
+    # numpy's virtual index for 'linear' (Hyndman and Fan's 7th method), its neighbours, and
+    # its interpolation b - (b - a)(1 - t) above the middle, a + (b - a) t below
+    virtual = ((n - 1) * q).reshape(-1)
+    previous = np.floor(virtual)
+    following = previous + 1
+    above = virtual >= n - 1
+    previous[above] = following[above] = n - 1
+    below = virtual < 0
+    previous[below] = following[below] = 0
+    gamma = (virtual - previous).reshape((-1,) + (1,) * len(reduced_shape))
+    gamma = gamma.astype(np.result_type(value_of(lanes), np.float16), copy=False)
+    lower = _ranked(lanes, previous.astype(np.intp))
+    upper = _ranked(lanes, following.astype(np.intp))
+    difference = upper - lower
+    result = _where(gamma >= 0.5, upper - difference * (1 - gamma), lower + difference * gamma)
+    nans = _nan_lanes(lanes)
+    if nans is not None and nans.any():
+        result = _where(nans, np.nan, result)
+    return reshape(result, q.shape + (kept_shape if keepdims else reduced_shape))
+
+
+def _constant_q(name, q):
+    if isinstance(q, Node):     # its value would do, but a gradient for q would be dropped
+        raise TypeError(f"numpy.{name}: q as a Node is not supported (no gradient for q); "
+                        "pass q.value")
+
+
+@implements(np.quantile)
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, *, weights=None, interpolation=None):
+    """The q-th quantiles over `axis`, as `numpy.quantile` with its default (linear) method:
+    the gradient goes to the two entries each quantile lies between, by their weights."""
+    _constant_q("quantile", q)
+    if np.any((np.asarray(q) < 0) | (np.asarray(q) > 1)):
+        raise ValueError("numpy.quantile: Quantiles must be in the range [0, 1]")
+    return _quantile("quantile", a, q, axis, out, overwrite_input, method, keepdims, weights,
+                     interpolation)
+
+
+@implements(np.percentile)
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, *, weights=None, interpolation=None):
+    """The q-th percentiles over `axis`, as `numpy.percentile` (its default, linear method)."""
+    _constant_q("percentile", q)
+    q = np.true_divide(q, 100)
+    if np.any((q < 0) | (q > 1)):
+        raise ValueError("numpy.percentile: Percentiles must be in the range [0, 100]")
+    return _quantile("percentile", a, q, axis, out, overwrite_input, method, keepdims, weights,
+                     interpolation)

@@ -456,3 +456,58 @@ def test_linspace(start, stop, num, kwargs):
     y, step = np.linspace(ag.parameter(start), stop, num, retstep=True, **kwargs)
     np.testing.assert_array_equal(ag.value_of(step), np.linspace(start, stop, num, retstep=True,
                                                                  **kwargs)[1])
+
+
+# --- order statistics ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("axis", AXES, ids=str)
+def test_median_quantile_percentile_values_are_numpys(axis, keepdims):
+    node = ag.parameter(X)
+    np.testing.assert_array_equal(np.median(node, axis=axis, keepdims=keepdims).value,
+                                  np.median(X, axis=axis, keepdims=keepdims))
+    for q in (0.3, [0.0, 0.25, 0.5, 1.0], np.array([[0.1, 0.9]]), 0.999):
+        got = np.quantile(node, q, axis=axis, keepdims=keepdims)
+        expected = np.quantile(X, q, axis=axis, keepdims=keepdims)
+        assert got.shape == expected.shape
+        np.testing.assert_array_equal(got.value, expected)
+        np.testing.assert_array_equal(
+            np.percentile(node, np.multiply(q, 100), axis=axis, keepdims=keepdims).value,
+            np.percentile(X, np.multiply(q, 100), axis=axis, keepdims=keepdims))
+
+
+@pytest.mark.parametrize("axis", [None, 0, -1, (0, 2)], ids=str)
+def test_median_and_quantile_gradients(axis):
+    check(lambda v: np.median(v, axis=axis), X)
+    check(lambda v: np.quantile(v, [0.3, 0.8], axis=axis), X)
+    check(lambda v: np.percentile(v, 65.0, axis=axis, keepdims=True), X, second=False)
+
+
+def test_median_and_quantile_gradients_go_to_the_entries_used():
+    x = np.array([3.0, 1.0, 4.0, 1.5, 9.0])            # sorted: 1, 1.5, 3, 4, 9
+    np.testing.assert_array_equal(ag.grad(np.median)(x), [1.0, 0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(ag.grad(np.median)(x[:4]), [0.5, 0.0, 0.0, 0.5])
+    # quantile 0.3 of 5 entries: rank 1.2, i.e. 0.8 of the 2nd smallest and 0.2 of the 3rd
+    np.testing.assert_allclose(ag.grad(lambda v: np.quantile(v, 0.3))(x),
+                               [0.2, 0.0, 0.0, 0.8, 0.0], rtol=1e-15)
+
+
+def test_median_of_a_lane_with_nan_is_nan_and_float32_stays():
+    y = np.median(ag.parameter([[1.0, np.nan, 2.0], [3.0, 1.0, 2.0]]), axis=1)
+    np.testing.assert_array_equal(y.value, [np.nan, 2.0])
+    assert np.median(ag.parameter(np.float32([1, 2, 3, 4]))).dtype == np.float32
+    assert np.quantile(ag.parameter(np.float32([1, 2, 3, 4])), 0.3).dtype == np.float32
+
+
+def test_quantile_refusals():
+    node = ag.parameter(X)
+    with pytest.raises(TypeError, match="method='nearest' is not supported"):
+        np.quantile(node, 0.5, method="nearest")
+    with pytest.raises(ValueError, match="range \\[0, 1\\]"):
+        np.quantile(node, 1.5)
+    with pytest.raises(ValueError, match="range \\[0, 100\\]"):
+        np.percentile(node, -5)
+    with pytest.raises(TypeError, match="q as a Node"):
+        np.quantile(node, ag.parameter(0.5))
+    with pytest.raises(TypeError, match="q as a Node"):
+        np.percentile(node, ag.constant(50.0))
