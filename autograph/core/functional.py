@@ -25,7 +25,10 @@ def _argnums(argnums) -> tuple:
 def _as_leaf(x):
     """The variable to differentiate with respect to, and whether the call is nested."""
     if isinstance(x, Node) and x.requires_grad:
-        return x, True          # a variable of an enclosing derivative: keep its graph
+        # a variable of an enclosing derivative: keep its graph, through a copy of its own, so
+        # that the same Node passed twice (f(x, x), f((x, x))) has a gradient per position
+        from autograph.ops.shape import copy
+        return copy(x), True
     return Node(value_of(x), requires_grad=True), False
 
 
@@ -76,6 +79,27 @@ def _evaluating():
         yield
     finally:
         modes.transforms -= 1
+
+
+def _reaches_other_variables(out, wrt) -> bool:
+    """Whether `out` depends on a variable other than `wrt`: a closed-over parameter, as in
+    ``x * grad(lambda t: x * t)(2.0)`` differentiated by ``backward()``. The derivative must
+    then keep its graph, or that dependence would be cut without a word."""
+    if not isinstance(out, Node) or not out.requires_grad:
+        return False
+    own = {id(w) for w in wrt}
+    seen, stack = {id(out)}, [out]
+    while stack:                          # iterative: graphs may be deep
+        node = stack.pop()
+        if id(node) in own:
+            continue
+        if not node.parents:
+            return True                   # a variable of someone else's
+        for parent in node.parents:
+            if isinstance(parent, Node) and parent.requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return False
 
 
 def _derivatives(out, wrt, seed, nested):
@@ -136,6 +160,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
             raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, got "
                              f"shape {np.shape(out.value if isinstance(out, Node) else out)}; "
                              "use jacobian for vector outputs")
+        nested = nested or _reaches_other_variables(out, wrt)
         flat = _derivatives(out, wrt, None, nested)
         grads = [rebuild(flat[start:start + n]) for start, n, rebuild in structures]
         value = out if nested or not isinstance(out, Node) else out.value
@@ -179,6 +204,7 @@ def jacobian(f: Callable, argnum: int = 0) -> Callable:
         nested = nested or modes.transforms > 0
         with _evaluating():
             out = f(*args, **kwargs)
+        nested = nested or _reaches_other_variables(out, leaves)
         out_shape = np.shape(out.value if isinstance(out, Node) else out)
         rows = []          # per output entry, the gradient for each leaf
         for k in range(int(np.prod(out_shape))):
