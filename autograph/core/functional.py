@@ -25,7 +25,10 @@ def _argnums(argnums) -> tuple:
 def _as_leaf(x):
     """The variable to differentiate with respect to, and whether the call is nested."""
     if isinstance(x, Node) and x.requires_grad:
-        return x, True          # a variable of an enclosing derivative: keep its graph
+        # a variable of an enclosing derivative: keep its graph, through a copy of its own, so
+        # that the same Node passed twice (f(x, x), f((x, x))) has a gradient per position
+        from autograph.ops.shape import copy
+        return copy(x), True
     return Node(value_of(x), requires_grad=True), False
 
 
@@ -78,6 +81,27 @@ def _evaluating():
         modes.transforms -= 1
 
 
+def _reaches_other_variables(out, wrt) -> bool:
+    """Whether `out` depends on a variable other than `wrt`: a closed-over parameter, as in
+    ``x * grad(lambda t: x * t)(2.0)`` differentiated by ``backward()``. The derivative must
+    then keep its graph, or that dependence would be cut without a word."""
+    if not isinstance(out, Node) or not out.requires_grad:
+        return False
+    own = {id(w) for w in wrt}
+    seen, stack = {id(out)}, [out]
+    while stack:                          # iterative: graphs may be deep
+        node = stack.pop()
+        if id(node) in own:
+            continue
+        if not node.parents:
+            return True                   # a variable of someone else's
+        for parent in node.parents:
+            if isinstance(parent, Node) and parent.requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return False
+
+
 def _derivatives(out, wrt, seed, nested):
     if not isinstance(out, Node) or not out.requires_grad:   # out does not depend on wrt
         zeros = [np.zeros_like(w.value) for w in wrt]
@@ -85,12 +109,34 @@ def _derivatives(out, wrt, seed, nested):
     return gradients(out, wrt, seed, create_graph=nested)
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def _plain(aux, nested: bool):
+    """`aux` with its Nodes (also inside tuples, lists and dicts) as arrays, unless nested."""
+    if nested:
+        return aux
+    if isinstance(aux, Node):
+        return aux.value
+    if isinstance(aux, (tuple, list)):
+        items = [_plain(a, nested) for a in aux]
+        return type(aux)(*items) if hasattr(aux, "_fields") else type(aux)(items)  # namedtuple
+    if isinstance(aux, dict):
+        return {k: _plain(v, nested) for k, v in aux.items()}
+    return aux
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False) -> Callable:
     """A function returning (f(*args), gradient of f with respect to args[argnums]).
+
+    With `has_aux`, as in JAX, f returns (output, aux) and the result is ((value, aux),
+    gradient): aux is carried along (logits, a metric), not differentiated.
 
     >>> value, slope = value_and_grad(lambda x: (x ** 3).sum())(np.array([2.0]))
     >>> value, slope                            # x^3 and 3x^2 at x = 2
     (array(8.), array([12.]))
+    >>> (value, aux), slope = value_and_grad(lambda x: ((x ** 3).sum(), x * 10),
+    ...                                      has_aux=True)(np.array([2.0]))
+    >>> aux
+    array([20.])
     """
     nums = _argnums(argnums)
 
@@ -105,29 +151,39 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             wrt.extend(leaves)
         with _evaluating():
             out = f(*args, **kwargs)
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"grad: with has_aux=True, {getattr(f, '__name__', 'f')} must "
+                                f"return a pair (output, aux), got {type(out).__name__}")
+            out, aux = out
         if np.size(out.value if isinstance(out, Node) else out) != 1:
             raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, got "
                              f"shape {np.shape(out.value if isinstance(out, Node) else out)}; "
                              "use jacobian for vector outputs")
+        nested = nested or _reaches_other_variables(out, wrt)
         flat = _derivatives(out, wrt, None, nested)
         grads = [rebuild(flat[start:start + n]) for start, n, rebuild in structures]
         value = out if nested or not isinstance(out, Node) else out.value
+        if has_aux:
+            value = (value, _plain(aux, nested))
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
     return value_and_grad_f
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The gradient of a scalar function, as a function; nests for higher derivatives.
+    With `has_aux`, f returns (output, aux) and the result is (gradient, aux), as in JAX.
 
     >>> d2 = grad(grad(lambda x: x ** 3))
     >>> d2(2.0)                                 # 6x at x = 2
     array(12.)
     """
-    value_and_grad_f = value_and_grad(f, argnums)
+    value_and_grad_f = value_and_grad(f, argnums, has_aux=has_aux)
 
     def grad_f(*args, **kwargs):
-        return value_and_grad_f(*args, **kwargs)[1]
+        value, gradient = value_and_grad_f(*args, **kwargs)
+        return (gradient, value[1]) if has_aux else gradient
 
     return grad_f
 
@@ -148,6 +204,7 @@ def jacobian(f: Callable, argnum: int = 0) -> Callable:
         nested = nested or modes.transforms > 0
         with _evaluating():
             out = f(*args, **kwargs)
+        nested = nested or _reaches_other_variables(out, leaves)
         out_shape = np.shape(out.value if isinstance(out, Node) else out)
         rows = []          # per output entry, the gradient for each leaf
         for k in range(int(np.prod(out_shape))):

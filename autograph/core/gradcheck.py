@@ -66,7 +66,7 @@ def _scalar_output(f, args, projection):
 
 
 def _value(x) -> float:
-    return float(np.asarray(value_of(x)))
+    return float(np.asarray(value_of(x)).reshape(()))   # shape (1,) or (1, 1) too
 
 
 def gradcheck(f: Callable, *inputs, eps: float = 1e-6, atol: float = 1e-6,

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograph as ag
+from autograph.compile import TraceError
 from autograph.core.node import PRIMITIVES
 
 
@@ -30,6 +31,9 @@ def _unary_ops() -> list:
 
 
 UNARY = _unary_ops()
+CORE = {"exp", "sigmoid", "tanh", "relu", "absolute", "sum", "max", "min", "softplus",
+        "negative", "logsumexp", "square", "add", "subtract", "multiply", "maximum", "minimum",
+        "mask", "where", "log"}
 BINARY = [("add", ag.add), ("subtract", ag.subtract), ("multiply", ag.multiply),
           ("maximum", ag.maximum), ("minimum", ag.minimum),
           ("mask", lambda y, w: y * (y > w)), ("where", lambda y, w: ag.where(y < w, y, 2.0 * y)),
@@ -78,6 +82,12 @@ def test_compiled_equals_eager(steps, seed):
         x = rng.standard_normal((3, 4))
         with np.errstate(all="ignore"):
             expected = eager(x).value
-            got = compiled(x)
+            try:
+                got = compiled(x)
+            except TraceError:
+                # a rule that branches on values (prod's) is refused by name, never replayed
+                # stale; the ops of everyday networks are never refused
+                assert not {name for name, _ in steps} <= CORE
+                return
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(w_compiled.grad, w_eager.grad, rtol=1e-12, atol=1e-12)
