@@ -89,11 +89,16 @@ class CompiledFunction:
         self.cache_size = cache_size
         self._programs: dict = {}
         self.traces = 0           # how many times `fn` was traced (twice per program)
+        self._warned = False
+        # Python numbers the function reads from its closure and globals are constants of a
+        # program (as in jax.jit), so they are part of the cache key: a learning rate changed
+        # between calls gives a new trace, never a stale number
+        self._scalars = _scalar_reader(fn)
 
     def __call__(self, *args):
         if modes.anomaly:      # checked operation by operation: run the function itself
             return _as_arrays(self.fn(*args))
-        key = tuple(_signature(a) for a in args)
+        key = (tuple(_signature(a) for a in args), self._scalars())
         values = [a.value if isinstance(a, Node) else a for a in args]
         for program in self._programs.get(key, ()):
             if program.guard():
@@ -105,6 +110,13 @@ class CompiledFunction:
                 f"again for the same argument shapes ({len(programs) + 1} programs): the shape, "
                 "dtype, or None-ness of .grad of a Node it uses keeps changing between calls",
                 RuntimeWarning, stacklevel=2)
+        elif self.traces >= 32 and not self._warned:     # 16 programs made
+            self._warned = True
+            warnings.warn(
+                f"compiled function {getattr(self.fn, '__qualname__', self.fn)!r} has been "
+                f"traced {self.traces} times: its argument shapes, or the Python numbers it "
+                "reads from its closure or globals (a learning rate?), keep changing; pass "
+                "changing numbers as arrays", RuntimeWarning, stacklevel=2)
         program = self._compile(args)
         programs.insert(0, program)
         if sum(len(p) for p in self._programs.values()) > self.cache_size:
@@ -143,6 +155,45 @@ class CompiledFunction:
     def __repr__(self) -> str:
         return f"<compiled {getattr(self.fn, '__qualname__', self.fn)!r}: " \
                f"{len(self.programs())} programs>"
+
+
+_SCALARS = (bool, int, float, complex, str, np.generic)
+
+
+def _scalar_reader(fn) -> Callable[[], tuple]:
+    """A function returning the Python numbers (and strings) that `fn` reads from its closure
+    cells and from the globals its code (and the functions defined in it) names."""
+    fn = getattr(fn, "__func__", fn)                  # a bound method's function
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return tuple
+    from autograph.compile.trace import _names
+    cells = [cell for cell in fn.__closure__ or ()]
+    namespace = fn.__globals__
+    names = sorted(name for name in _names(code)
+                   if isinstance(namespace.get(name), _SCALARS))
+    cells = [cell for cell in cells if _holds_scalar(cell)]
+    if not cells and not names:
+        return tuple
+
+    def read() -> tuple:
+        return (tuple(_cell(cell) for cell in cells),
+                tuple(namespace.get(name) for name in names))
+    return read
+
+
+def _holds_scalar(cell) -> bool:
+    try:
+        return isinstance(cell.cell_contents, _SCALARS)
+    except ValueError:          # an empty cell
+        return False
+
+
+def _cell(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return None
 
 
 def _as_arrays(x):

@@ -304,3 +304,29 @@ def test_under_detect_anomaly_the_function_runs_eagerly_and_is_checked():
     with ag.detect_anomaly():
         with pytest.raises(FloatingPointError, match="log: output is not finite"):
             compiled(np.array([2.0, 1.0]))
+
+
+def test_a_python_number_changed_between_calls_is_not_frozen():
+    w = ag.parameter(np.array([1.0, 2.0]))
+    lr = 0.5
+
+    def step(x):
+        w.zero_grad()
+        (w * x).sum().backward()
+        w.value -= lr * w.grad                    # lr from the closure: a constant of a trace
+        return w * 1.0
+    compiled = ag.compile(step)
+    x = np.array([1.0, 1.0])
+    np.testing.assert_array_equal(compiled(x), [0.5, 1.5])
+    lr = 0.25
+    np.testing.assert_array_equal(compiled(x), [0.25, 1.25])   # not 0.5 again: traced anew
+    np.testing.assert_array_equal(compiled(x), [0.0, 1.0])
+
+
+def test_a_number_that_changes_on_every_call_is_reported():
+    scale = 1.0
+    compiled = ag.compile(lambda x: x * scale)
+    with pytest.warns(RuntimeWarning, match="learning rate"):
+        for k in range(20):
+            scale = float(k)
+            np.testing.assert_array_equal(compiled(np.ones(2)), [k, k])
