@@ -318,9 +318,10 @@ def test_a_python_number_changed_between_calls_is_not_frozen():
     compiled = ag.compile(step)
     x = np.array([1.0, 1.0])
     np.testing.assert_array_equal(compiled(x), [0.5, 1.5])
-    lr = 0.25
-    np.testing.assert_array_equal(compiled(x), [0.25, 1.25])   # not 0.5 again: traced anew
-    np.testing.assert_array_equal(compiled(x), [0.0, 1.0])
+    np.testing.assert_array_equal(compiled(x), [0.0, 1.0])     # both programs made (grad None
+    lr = 0.25                                                  # on entry, and not)
+    np.testing.assert_array_equal(compiled(x), [-0.25, 0.75])  # not 0.5 again: traced anew
+    np.testing.assert_array_equal(compiled(x), [-0.5, 0.5])
 
 
 def test_a_number_that_changes_on_every_call_is_reported():
