@@ -30,6 +30,9 @@ What the function may do, and what it may not:
   run checks that the constants the function makes are the same. Random numbers drawn inside
   the function (dropout masks from np.random) differ, and are refused: draw them outside and
   pass them in as an argument, so that every call gets its own.
+- Python numbers are constants of a program. Those read from the function's closure or
+  globals are part of the cache key (a changed learning rate traces anew); one read from an
+  object's attribute is not watched: pass numbers that change as arguments.
 - Under `detect_anomaly` the function runs eagerly, so that each operation is checked.
 """
 
