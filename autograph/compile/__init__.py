@@ -55,16 +55,21 @@ __all__ = ["CompiledFunction", "TraceError", "compile"]
 def compile(fn: Callable | None = None, backend: str | None = None, cache_size: int = 8):
     """`fn` traced on its first call (per input shapes and dtypes) and replayed as numpy.
 
-    Usable as `compile(fn)` or as a decorator `@compile`. `backend=None` replays with numpy.
+    Usable as `compile(fn)` or as a decorator `@compile`. `backend=None` replays with numpy;
+    `backend="numba"` (optional extra `jit`) runs stretches of elementwise operations on
+    small arrays in a tape interpreter compiled once (see numba_backend.py).
     """
-    if backend is not None:
-        if backend == "numba":
-            raise NotImplementedError("compile: backend='numba' is not built yet; use the "
-                                      "default numpy replay (backend=None)")
-        raise ValueError(f"compile: unknown backend {backend!r}; the choices are None (numpy)")
+    if backend not in (None, "numba"):
+        raise ValueError(f"compile: unknown backend {backend!r}; the choices are None (numpy) "
+                         "and 'numba'")
+    if backend == "numba":
+        from autograph.compile import numba_backend
+        if not numba_backend.available():
+            raise ImportError("compile: backend='numba' needs numba, the optional extra 'jit' "
+                              "(pip install autograph[jit]); backend=None needs nothing")
     if fn is None:
-        return lambda f: CompiledFunction(f, cache_size)
-    return CompiledFunction(fn, cache_size)
+        return lambda f: CompiledFunction(f, cache_size, backend)
+    return CompiledFunction(fn, cache_size, backend)
 
 
 def _signature(x):
@@ -86,9 +91,10 @@ class CompiledFunction:
     """The callable `compile` returns: a cache of programs, keyed by the arguments' shapes and
     dtypes (and by the values of Python scalar arguments), each behind its guard."""
 
-    def __init__(self, fn: Callable, cache_size: int = 8):
+    def __init__(self, fn: Callable, cache_size: int = 8, backend: str | None = None):
         functools.update_wrapper(self, fn)
         self.fn = fn
+        self.backend = backend
         self.cache_size = cache_size
         self._programs: dict = {}
         self.traces = 0           # how many times `fn` was traced (twice per program)
@@ -133,7 +139,7 @@ class CompiledFunction:
         first, _ = self._trace(args)
         second, output = self._trace(args)
         _check_same(first, second)
-        return Program(second, output, len(args))
+        return Program(second, output, len(args), self.backend)
 
     def _trace(self, args):
         trace = Trace()

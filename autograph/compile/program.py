@@ -41,7 +41,7 @@ class Program:
     """The generated function of one trace, its state Nodes, and the guard that tells whether
     it still applies (the states' shapes, dtypes, and which gradients are None)."""
 
-    def __init__(self, trace: Trace, output, n_inputs: int):
+    def __init__(self, trace: Trace, output, n_inputs: int, backend: str | None = None):
         self.trace_size = len(trace.instructions)
         instructions = _live(trace.instructions, output)
         namespace: dict = {"_add_grads": _add_grads}
@@ -90,7 +90,20 @@ class Program:
             return f"_held({expr(x)}, _holds)"
         handed_out.literal = expr
 
+        tapes, in_tape = {}, set()
+        if backend == "numba":
+            tapes, in_tape = _tapes(instructions, output, expr)
+            self.tapes = list(tapes.values())
         for k, ins in enumerate(instructions):
+            if k in in_tape:
+                tape = tapes.get(k)
+                if tape is not None:     # the first operation of a run: the whole run
+                    arena, steps = constant(tape.arena.array), constant(tape.tape)
+                    lines += [f"{arena}[{row}] = {e}.reshape(-1)" for row, e in tape.inputs]
+                    lines.append(f"_run_tape({steps}, {arena}, {tape.arena.cap!r})")
+                    lines += [f"{out.code} = {arena}[{row}].reshape({out.shape!r})"
+                              for row, out in tape.outputs]
+                continue
             # buffers of values read for the last time by an earlier operation, or by this
             # one (an elementwise ufunc may write over its own input), are free again
             for code in [c for c, _ in holding.items() if last.get(c, -1) <= k]:
@@ -153,6 +166,9 @@ class Program:
                 call += [f"{k}={constant(v)}" for k, v in ins.kwargs.items()]
                 lines.append(f"{constant(ins.method)}({', '.join(call)})")
         namespace["_own"], namespace["_held"] = _own, _held
+        if tapes:
+            from autograph.compile.numba_backend import run_tape
+            namespace["_run_tape"] = run_tape
         namespace["_holds"] = frozenset(id(v) for v in namespace.values()
                                         if isinstance(v, np.ndarray))
         lines.append(f"return {_render_output(output, handed_out)}")
@@ -232,6 +248,31 @@ def _templates() -> dict:
 
 
 _TEMPLATES = _templates()
+
+
+def _tapes(instructions, output, expr):
+    """backend="numba": the runs of elementwise operations on small arrays, laid out as tapes
+    ({position of a run's first operation: Run}, every position inside a run)."""
+    from autograph.compile import numba_backend
+    positions = numba_backend.runs(instructions)
+    inside = {k for run in positions for k in run}
+    needed = _codes(output, set())          # read by numpy operations, gradients, results
+    for k, ins in enumerate(instructions):
+        if k in inside:
+            continue
+        if isinstance(ins, Call):
+            _codes((ins.args, ins.kwargs), needed)
+        elif isinstance(ins, Grads):
+            _codes([g for _, g in ins.pairs], needed)
+    arenas, tapes = {}, {}
+    for run in positions:
+        first = instructions[run[0]].out.example
+        arena = arenas.setdefault((first.size, first.dtype),
+                                  numba_backend.Arena(first.size, first.dtype))
+        tapes[run[0]] = numba_backend.Run(instructions, run, needed, expr, arena)
+    for arena in arenas.values():
+        arena.allocate()
+    return tapes, inside
 
 
 def _last_uses(instructions, output, views: bool = True) -> dict:
