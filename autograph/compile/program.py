@@ -99,10 +99,11 @@ class Program:
                 tape = tapes.get(k)
                 if tape is not None:     # the first operation of a run: the whole run
                     arena, steps = constant(tape.arena.array), constant(tape.tape)
-                    lines += [f"{arena}[{row}] = {e}.reshape(-1)" for row, e in tape.inputs]
+                    lines += [f"{arena}[{at}:{at + size}] = {e}.reshape(-1)"
+                              for at, size, e in tape.inputs]
                     lines.append(f"_run_tape({steps}, {arena}, {tape.arena.cap!r})")
-                    lines += [f"{out.code} = {arena}[{row}].reshape({out.shape!r})"
-                              for row, out in tape.outputs]
+                    lines += [f"{out.code} = {arena}[{at}:{at + size}].reshape({out.shape!r})"
+                              for at, size, out in tape.outputs]
                 continue
             # buffers of values read for the last time by an earlier operation, or by this
             # one (an elementwise ufunc may write over its own input), are free again
@@ -266,9 +267,8 @@ def _tapes(instructions, output, expr):
             _codes([g for _, g in ins.pairs], needed)
     arenas, tapes = {}, {}
     for run in positions:
-        first = instructions[run[0]].out.example
-        arena = arenas.setdefault((first.size, first.dtype),
-                                  numba_backend.Arena(first.size, first.dtype))
+        dtype = instructions[run[0]].out.example.dtype
+        arena = arenas.setdefault(dtype, numba_backend.Arena(dtype))
         tapes[run[0]] = numba_backend.Run(instructions, run, needed, expr, arena)
     for arena in arenas.values():
         arena.allocate()

@@ -61,6 +61,33 @@ def test_a_parameter_updated_between_two_runs_is_read_again():
         np.testing.assert_array_equal(w_c.value, w_e.value)
 
 
+def test_a_small_network_runs_in_tapes_and_equals_eager():
+    # 2-8-3 on 8 examples: every matrix is small enough for the tape (products, sums over
+    # axes, softmax, broadcast biases, transposes)
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((8, 2))
+    T = np.eye(3)[rng.integers(0, 3, 8)]
+    models = [ag.MLP([2, 8, 3], hidden="sigmoid", rng=0) for _ in range(2)]
+    optimizers = [ag.GradientDescent(m, lr=0.5) for m in models]
+
+    def make(model, optimizer):
+        def step(X, T):
+            loss = ag.nn.cross_entropy(model(X), T, reduction="sum")
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step
+    eager, compiled = make(models[0], optimizers[0]), ag.compile(make(models[1], optimizers[1]))
+    for _ in range(30):
+        np.testing.assert_allclose(compiled(X, T), eager(X, T).value, rtol=1e-12)
+    for e, c in zip(models[0].parameters(), models[1].parameters()):
+        np.testing.assert_allclose(c.value, e.value, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(c.grad, e.grad, rtol=1e-12, atol=1e-14)
+    source = compiled.programs()[0].source
+    assert source.count("_run_tape") >= 1 and "c0 = " not in source
+
+
 def test_masks_and_nan_follow_numpy():
     def f(x):
         y = ag.maximum(x, 0.0) + ag.minimum(x, 0.5) + ag.relu(x)
