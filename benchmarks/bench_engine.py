@@ -272,6 +272,21 @@ def chain(quick: bool, length: int = 1000):
     contenders = {"numpy alone (no graph)": numpy_chain, "autograph": autograph_chain,
                   "autograph compiled": compiled_chain}
     try:
+        import numba  # noqa: F401 - the optional extra `jit`
+        x_numba = ag.parameter(x0)
+
+        @ag.compile(backend="numba")
+        def numba_chain():
+            x_numba.grad = None
+            chain_of(x_numba).sum().backward()
+
+        start = time.perf_counter()
+        numba_chain()
+        numba_time = time.perf_counter() - start
+        contenders["autograph compiled (numba)"] = numba_chain
+    except ImportError:
+        numba_time = None
+    try:
         import torch
 
         def torch_chain():
@@ -326,6 +341,9 @@ def chain(quick: bool, length: int = 1000):
                      contenders, number=3 if quick else 10, repeat=5 if quick else 9, per=ops,
                      unit="us per op")
     print(f"  (autograph compiled: first call, tracing included, {compile_time:.3f} s)")
+    if numba_time is not None:
+        print(f"  (autograph compiled (numba): first call, tracing and loading the tape "
+              f"interpreter included, {numba_time:.3f} s)")
     return ratios
 
 
