@@ -10,14 +10,20 @@ dropped as soon as it is consumed.
 
 from __future__ import annotations
 
+import threading
 from heapq import heappop, heappush
 
 import numpy as np
 
-from autograph.core.modes import modes
+from autograph.core.modes import current_modes
 from autograph.core.node import Node, ShapeError, check_finite
 from autograph.ops.elementwise import astype
 from autograph.ops.kernels import sum_along
+
+
+# Adding to `.grad` is read, add, write: two threads doing backward into one model at once would
+# lose each other's contributions. Only this final step is locked, not the walk.
+_accumulating = threading.Lock()
 
 
 class GraphError(RuntimeError):
@@ -50,7 +56,7 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
     `wanted`, that the root depends on through nodes requiring gradients."""
     pending = {root: seed}      # gradients received so far, by node
     heap = [(-root.order, root)]  # latest-made first: all of a node's consumers come after it
-    anomaly = modes.anomaly
+    anomaly = current_modes().anomaly
     while heap:
         node = heappop(heap)[1]
         g = pending.pop(node)
@@ -134,8 +140,9 @@ def backward(root: Node, seed=None, create_graph: bool = False) -> None:
     found = list(propagate(root, seed, create_graph))
     if not create_graph:
         found = _own_arrays(found, seed)
-    for leaf, g in found:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    with _accumulating:
+        for leaf, g in found:
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
 def gradients(root: Node, wrt, seed=None, create_graph: bool = False) -> list:

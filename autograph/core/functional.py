@@ -1,19 +1,19 @@
 """Functions of functions, as in JAX and HIPS autograd: grad, value_and_grad, jacobian, hessian.
 
-Arrays in give arrays out. A call made inside another transform's function (its argument a
-Node of the enclosing derivative, or a closed-over one) gives Nodes out, with the graph of the
-derivative kept, so derivatives nest: grad(grad(f)).
+Arrays in give arrays out. A result that depends on a variable of a graph being recorded (an
+argument that is a Node requiring a gradient, or such a Node that the function closes over)
+is a Node instead, with the graph of the derivative kept, so that the enclosing graph goes on
+through it: derivatives nest, grad(grad(f)), and ``x * grad(lambda t: x * t)(2.0)`` is x * x.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import Callable, Sequence
 
 import numpy as np
 
 from autograph.core.backward import gradients
-from autograph.core.modes import modes
+from autograph.core.modes import current_modes, enable_grad
 from autograph.core.node import Node, value_of
 
 
@@ -22,28 +22,45 @@ def _argnums(argnums) -> tuple:
 
 
 def _as_leaf(x):
-    """The variable to differentiate with respect to, and whether the call is nested."""
+    """The variable to differentiate with respect to, and whether it belongs to an enclosing
+    graph (then the derivative must keep its graph)."""
     if isinstance(x, Node) and x.requires_grad:
-        return x, True          # a variable of an enclosing derivative: keep its graph
+        return x, True
     return Node(value_of(x), requires_grad=True), False
 
 
-@contextmanager
-def _evaluating():
-    """Mark a transform's function as running: derivatives taken inside it must keep their
-    graph, since they may depend on the enclosing variable through a closure."""
-    modes.transforms += 1
-    try:
-        yield
-    finally:
-        modes.transforms -= 1
+def _depends_on_others(out, own) -> bool:
+    """Whether `out` reaches a leaf requiring a gradient other than the transform's `own` new
+    leaves: a variable of an enclosing graph, passed in or closed over. Iterative walk."""
+    own = {id(leaf) for leaf in own}
+    seen, stack = {id(out)}, [out]
+    while stack:
+        for parent in stack.pop().parents:
+            if isinstance(parent, Node) and parent.requires_grad and id(parent) not in seen:
+                if not parent.parents and id(parent) not in own:
+                    return True
+                seen.add(id(parent))
+                stack.append(parent)
+    return False
+
+
+def _evaluate(f, args, kwargs, wrt, given):
+    """f(*args) recorded (even inside `no_grad`: a derivative needs its graph), and whether
+    the derivatives must stay in the graph being recorded around this call."""
+    recording = current_modes().grad_enabled
+    with enable_grad():
+        out = f(*args, **kwargs)
+    nested = recording and isinstance(out, Node) and out.requires_grad and (
+        given or _depends_on_others(out, [w for w in wrt]))
+    return out, nested
 
 
 def _derivatives(out, wrt, seed, nested):
     if not isinstance(out, Node) or not out.requires_grad:   # out does not depend on wrt
         zeros = [np.zeros_like(w.value) for w in wrt]
         return [Node(z) for z in zeros] if nested else zeros
-    return gradients(out, wrt, seed, create_graph=nested)
+    with enable_grad():
+        return gradients(out, wrt, seed, create_graph=nested)
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
@@ -57,14 +74,13 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     def value_and_grad_f(*args, **kwargs):
         args = list(args)
-        nested = modes.transforms > 0
+        given = False
         wrt = []
         for i in nums:
-            args[i], was_nested = _as_leaf(args[i])
-            nested = nested or was_nested
+            args[i], was_given = _as_leaf(args[i])
+            given = given or was_given
             wrt.append(args[i])
-        with _evaluating():
-            out = f(*args, **kwargs)
+        out, nested = _evaluate(f, args, kwargs, wrt, given)
         if np.size(out.value if isinstance(out, Node) else out) != 1:
             raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, got "
                              f"shape {np.shape(out.value if isinstance(out, Node) else out)}; "
@@ -103,11 +119,9 @@ def jacobian(f: Callable, argnum: int = 0) -> Callable:
 
     def jacobian_f(*args, **kwargs):
         args = list(args)
-        args[argnum], nested = _as_leaf(args[argnum])
-        nested = nested or modes.transforms > 0
+        args[argnum], given = _as_leaf(args[argnum])
         x = args[argnum]
-        with _evaluating():
-            out = f(*args, **kwargs)
+        out, nested = _evaluate(f, args, kwargs, [x], given)
         out_shape = np.shape(out.value if isinstance(out, Node) else out)
         rows = []
         for k in range(int(np.prod(out_shape))):

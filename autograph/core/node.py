@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 
-from autograph.core.modes import modes
+from autograph.core.modes import current_modes
 
 
 class ShapeError(ValueError):
@@ -440,6 +440,7 @@ class Primitive:
         node.grad = node.name = None
         node.op = self
         node.order = next(_creation)
+        modes = current_modes()
         if modes.grad_enabled:
             node.parents = args
             node.inputs = values
