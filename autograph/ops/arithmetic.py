@@ -41,9 +41,17 @@ def _power_grad_exponent(g, ans, a, b):
     return g * ans * where(positive, log(where(positive, a, 1.0)), 0.0)
 
 
-power = _binary("power", "**", np.power,
-                lambda g, ans, a, b: g * b * a ** (b - 1),
-                _power_grad_exponent)
+def _power_grad_base(g, ans, a, b):
+    # b * a**(b - 1), except that b == 0 gives 0: as written, 0 * 0**-1 is nan at a = 0. The
+    # rule's own power then meets b - 1 == 0 in its turn, so every order of derivative is
+    # right and an integer exponent never raises 0 to a negative power.
+    zero = value_of(b) == 0
+    if np.any(zero):
+        return g * b * a ** where(zero, 1.0, b - 1)
+    return g * b * a ** (b - 1)
+
+
+power = _binary("power", "**", np.power, _power_grad_base, _power_grad_exponent)
 
 
 def _swap_last(x):
