@@ -55,6 +55,14 @@ def _evaluate(f, args, kwargs, wrt, given):
     return out, nested
 
 
+def _retire(fresh) -> None:
+    """The transform is done: its own variables become constants, the points at which its
+    derivatives were taken. A graph kept for an enclosing derivative then does not count
+    them as variables of its own (grad of grad), and backward does not walk into them."""
+    for leaf in fresh:
+        leaf.requires_grad = False
+
+
 def _derivatives(out, wrt, seed, nested):
     if not isinstance(out, Node) or not out.requires_grad:   # out does not depend on wrt
         zeros = [np.zeros_like(w.value) for w in wrt]
@@ -75,17 +83,22 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     def value_and_grad_f(*args, **kwargs):
         args = list(args)
         given = False
-        wrt = []
+        wrt, fresh = [], []
         for i in nums:
             args[i], was_given = _as_leaf(args[i])
             given = given or was_given
             wrt.append(args[i])
-        out, nested = _evaluate(f, args, kwargs, wrt, given)
-        if np.size(out.value if isinstance(out, Node) else out) != 1:
-            raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, got "
-                             f"shape {np.shape(out.value if isinstance(out, Node) else out)}; "
-                             "use jacobian for vector outputs")
-        grads = _derivatives(out, wrt, None, nested)
+            if not was_given:
+                fresh.append(args[i])
+        try:
+            out, nested = _evaluate(f, args, kwargs, wrt, given)
+            if np.size(out.value if isinstance(out, Node) else out) != 1:
+                raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, "
+                                 f"got shape {np.shape(value_of(out))}; use jacobian for "
+                                 "vector outputs")
+            grads = _derivatives(out, wrt, None, nested)
+        finally:
+            _retire(fresh)
         value = out if nested or not isinstance(out, Node) else out.value
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
@@ -121,13 +134,16 @@ def jacobian(f: Callable, argnum: int = 0) -> Callable:
         args = list(args)
         args[argnum], given = _as_leaf(args[argnum])
         x = args[argnum]
-        out, nested = _evaluate(f, args, kwargs, [x], given)
-        out_shape = np.shape(out.value if isinstance(out, Node) else out)
-        rows = []
-        for k in range(int(np.prod(out_shape))):
-            seed = np.zeros(out_shape, dtype=x.dtype)
-            seed.reshape(-1)[k] = 1.0
-            rows.append(_derivatives(out, [x], seed, nested)[0])
+        try:
+            out, nested = _evaluate(f, args, kwargs, [x], given)
+            out_shape = np.shape(value_of(out))
+            rows = []
+            for k in range(int(np.prod(out_shape))):
+                seed = np.zeros(out_shape, dtype=x.dtype)
+                seed.reshape(-1)[k] = 1.0
+                rows.append(_derivatives(out, [x], seed, nested)[0])
+        finally:
+            _retire([] if given else [x])
         if nested:
             from autograph.ops import reshape, stack
             return reshape(stack(rows), out_shape + x.shape)

@@ -29,7 +29,10 @@ def _exp_range(dtype) -> float:
 def _sigmoid_constants(dtype):
     # 0-d arrays of x's own dtype: numpy combines them with x faster than Python floats, and
     # without changing x's precision (a float64 constant would turn float32 into float64).
-    return np.array(_exp_range(dtype), dtype), np.array(1, dtype)
+    # float16 is computed in float32: its cap, 11, would floor sigmoid at 1.7e-5, and below
+    # -11 the true value (6.1e-6 at -12) is a float16 subnormal that float32 gets right.
+    wider = np.dtype(np.float32) if dtype == np.float16 else None
+    return np.array(_exp_range(dtype), dtype), np.array(1, dtype), wider
 
 
 def _sigmoid(x):
@@ -37,7 +40,9 @@ def _sigmoid(x):
     # Below -708 (float64) the result stays at about 3e-308 instead of going on to 0, which
     # keeps log(sigmoid(x)) finite; log_sigmoid needs softplus: log sigmoid(x) = -softplus(-x).
     z = np.negative(x)
-    cap, one = _sigmoid_constants(z.dtype)
+    cap, one, wider = _sigmoid_constants(z.dtype)
+    if wider is not None:
+        return _sigmoid(np.asarray(x, dtype=wider)).astype(z.dtype)
     e = np.exp(np.minimum(z, cap))
     if type(e) is not np.ndarray:        # a 0-d input gives a numpy scalar
         return one / (one + e)
@@ -78,21 +83,42 @@ softplus = Primitive("softplus", lambda x: np.logaddexp(0.0, x),
                      lambda g, ans, x: g * sigmoid(x), kind="activation", unit="softplus")
 
 
-def _exp_shifted(x, axis):
+def _exp_shifted(x, axis, name):
     """(x - m, exp(x - m), its sum along axis), m the largest entry of each row: exp(x - m) is
     at most 1, and each row's result is exactly what it would be on its own."""
-    shifted = x - max_along(x, axis=axis, keepdims=True)
+    m = max_along(x, axis=axis, keepdims=True)
+    if not np.isfinite(m).all():
+        _refuse_infinite_rows(m, name, axis)
+    with np.errstate(over="ignore"):     # x - m overflows only to -inf, whose exp is the 0 due
+        shifted = x - m
     e = np.exp(shifted)
     return shifted, e, sum_along(e, axis=axis, keepdims=True)
 
 
+def _refuse_infinite_rows(m, name, axis):
+    """A row whose largest entry is -inf (all entries are) or +inf has no softmax: 0/0 or
+    inf/inf. A NaN passes on as NaN."""
+    bad = np.isinf(m)
+    if bad.any():
+        at = tuple(int(i) for i in np.argwhere(bad)[0])
+        axes = {a % m.ndim for a in (axis if isinstance(axis, tuple) else (axis,))}
+        row = ", ".join(":" if d in axes else str(i) for d, i in enumerate(at))
+        what, ratio = ("every entry is -inf", "0/0") if m[at] < 0 else ("an entry is +inf",
+                                                                        "inf/inf")
+        raise ValueError(f"{what} in row [{row}] along axis {axis}: {name} there is {ratio}")
+
+
 def _softmax(x, axis):
-    _, e, total = _exp_shifted(x, axis)
+    if np.size(x) == 0:                  # nothing to normalise: an empty result, as in numpy
+        return np.exp(x)
+    _, e, total = _exp_shifted(x, axis, "softmax")
     return e / total
 
 
 def _log_softmax(x, axis):
-    shifted, _, total = _exp_shifted(x, axis)
+    if np.size(x) == 0:
+        return np.exp(x)
+    shifted, _, total = _exp_shifted(x, axis, "log_softmax")
     return shifted - np.log(total)
 
 
