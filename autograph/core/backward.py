@@ -16,7 +16,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from autograph.core.modes import current_modes
-from autograph.core.node import Node, ShapeError, check_finite
+from autograph.core.node import Node, ShapeError, check_finite, check_real
 from autograph.ops.elementwise import astype
 from autograph.ops.kernels import sum_along
 
@@ -108,6 +108,7 @@ def _check_root(root: Node, seed):
                              "to it")
         return np.ones(value.shape, dtype=value.dtype)
     if not isinstance(seed, Node):
+        check_real(np.asarray(seed), "backward: seed")    # a cast would drop an imaginary part
         seed = np.asarray(seed, dtype=root.dtype)
     if seed.shape != root.shape:
         raise ShapeError(f"backward: seed has shape {seed.shape} but {root.label} has shape "

@@ -35,7 +35,12 @@ class Node:
     def __init__(self, value, requires_grad: bool = False, name: str | None = None, dtype=None):
         if isinstance(value, Node):
             value = value.value
-        value = np.array(value, dtype=dtype)   # a copy: the Node owns its value
+        raw = np.asarray(value)                # checked before any cast: a cast hides the kind
+        if raw.dtype not in _REAL_DTYPES:
+            check_real(raw, f"Node{f' {name}' if name else ''}", repr(value))
+        value = np.array(raw, dtype=dtype)     # a copy: the Node owns its value
+        if dtype is not None and value.dtype not in _REAL_DTYPES:
+            check_real(value, f"Node{f' {name}' if name else ''}", f"dtype={dtype!r}")
         if requires_grad and value.dtype.kind not in "f":
             value = value.astype(np.float64)   # ints and bools have no gradient; floats keep width
         self.value = value
@@ -318,6 +323,10 @@ class Node:
 
 
 _NO_PARAMS: dict = {}
+# The dtypes a Node holds without a second look; others go through `check_real`.
+_REAL_DTYPES = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.float16, np.bool_,
+                                               np.int64, np.int32, np.int16, np.int8,
+                                               np.uint64, np.uint32, np.uint16, np.uint8))
 KINDS = ("elementwise", "reduction", "shape", "linalg", "activation")
 PRIMITIVES: dict = {}        # name -> Primitive: the op registry
 _creation = itertools.count()   # numbers Nodes as made: a consumer outnumbers its inputs
@@ -435,6 +444,8 @@ class Primitive:
             raise ShapeError(self.failure_message(args, values, params, error)) from error
         if type(value) is not np.ndarray:    # numpy returns scalars for 0-d results
             value = np.asarray(value)
+        if value.dtype not in _REAL_DTYPES:    # complex (x * 1j), object, strings: refused
+            check_real(value, self.failure_message(args, values, params, None, bare=True))
         node = _new_node(Node)
         node.value = value
         node.grad = node.name = None
@@ -454,15 +465,39 @@ class Primitive:
             check_finite(value, f"{self.name}: output", args)
         return node
 
-    def failure_message(self, args, values, params, error) -> str:
+    def failure_message(self, args, values, params, error, bare=False) -> str:
         if self.symbol and len(args) == 2:
             operands = f"{describe(args[0])} {self.symbol} {describe(args[1])}"
         else:
             operands = ", ".join(describe(a) for a in args)
         if params:
             operands += ", " + ", ".join(f"{k}={v!r}" for k, v in params.items())
+        if bare:
+            return f"{self.name}: {operands}"
         reason = self.explain(*values, **params) if self.explain else None
         return f"{self.name}: {operands}: {reason or error}"
+
+
+def check_real(value: np.ndarray, what: str, given: str | None = None) -> None:
+    """Raise TypeError naming `what` unless `value` holds real numbers (floats, ints, bools).
+
+    Complex values would lose their imaginary part in the gradient without a word, and None,
+    strings or objects would become NaN or fail far from their cause.
+    """
+    kind = value.dtype.kind
+    if kind in "biuf":
+        return
+    if kind == "c":
+        reason = (f"complex values ({value.dtype}) are not supported: autograph differentiates "
+                  "real functions; take .real, .imag or abs() of a complex array on purpose")
+    elif kind in "US":
+        reason = f"strings ({value.dtype}) are not numbers"
+    elif kind == "O":
+        reason = "not numbers (numpy makes them an object array): None, or mixed objects"
+    else:
+        reason = f"values of dtype {value.dtype} have no gradient"
+    given = f" ({given[:60]})" if given else ""
+    raise TypeError(f"{what}{given}: {reason}")
 
 
 def check_finite(value, what: str, args=()) -> None:
