@@ -101,7 +101,8 @@ def _refuse_infinite_rows(m, name, axis):
     bad = np.isinf(m)
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
-        axes = {a % m.ndim for a in (axis if isinstance(axis, tuple) else (axis,))}
+        axes = set(range(m.ndim)) if axis is None else \
+            {a % m.ndim for a in (axis if isinstance(axis, tuple) else (axis,))}
         row = ", ".join(":" if d in axes else str(i) for d, i in enumerate(at))
         what, ratio = ("every entry is -inf", "0/0") if m[at] < 0 else ("an entry is +inf",
                                                                         "inf/inf")
@@ -140,6 +141,11 @@ _log_softmax_op = Primitive("log_softmax", _log_softmax,
                             lambda g, ans, x, axis:
                                 g - exp(ans) * _sum(g, axis=axis, keepdims=True),
                             kind="activation", unit="log softmax")
+
+
+def softmax_over(x, axis):
+    """softmax over one axis, a tuple of axes or all of them (None): logsumexp's gradient."""
+    return _softmax_op(x, axis=axis)
 
 
 def log_softmax(x, axis=-1):

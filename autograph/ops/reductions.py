@@ -105,8 +105,10 @@ def _logsumexp_grad(g, ans, x, axis=None, keepdims=False):
             f"logsumexp: no gradient where the result is {value_of(ans)[at]}{where}: every "
             "entry summed there is -inf, or one is +inf, and the gradient (the softmax of "
             "the entries) is 0/0 or inf/inf")
-    with np.errstate(over="ignore"):            # overflows to -inf, whose exp is 0
-        return _kept(g, x, axis, keepdims) * exp(x - _kept(ans, x, axis, keepdims))
+    # softmax itself, not exp(x - ans): near a dtype's largest values `ans` rounds to the
+    # largest entry (65504 + log 2 is 65504 in float16) and exp(x - ans) would sum to 2.
+    from autograph.ops.activations import softmax_over     # activations builds on this file
+    return _kept(g, x, axis, keepdims) * softmax_over(x, axis)
 
 
 _logsumexp_op = Primitive("logsumexp", _logsumexp, _logsumexp_grad,
