@@ -58,7 +58,7 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
     heap = [(-root.order, root)]  # latest-made first: all of a node's consumers come after it
     anomaly = current_modes().anomaly
     while heap:
-        node = heappop(heap)[1]
+        order, node = heappop(heap)
         g = pending.pop(node)
         parents = node.parents
         if not parents:
@@ -72,7 +72,13 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
         else:
             ans, inputs = node.value, node.inputs
         for i, parent in enumerate(parents):
-            if not (isinstance(parent, Node) and parent.requires_grad):
+            if not isinstance(parent, Node):
+                continue
+            if parent.order > -order:      # renumbered by `writable` after node was made
+                raise _changed(parent, node)
+            if create_graph and node.inputs[i] is not parent.value:   # rules read .value
+                raise _changed(parent, node, "given a new array")
+            if not parent.requires_grad:
                 continue
             if params:
                 contribution = rules[i](g, ans, *inputs, **params)
@@ -92,6 +98,12 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset()):
                 heappush(heap, (-parent.order, parent))
             else:
                 pending[parent] = previous + contribution
+
+
+def _changed(parent, node, how="changed in place (autograph.writable)") -> GraphError:
+    return GraphError(f"backward: {parent.label} {parent.shape} was {how} after {node.op.name} "
+                      "was recorded with it, so the gradient would mix its old and new values; "
+                      "compute the loss again from the new value")
 
 
 def _check_root(root: Node, seed):

@@ -323,6 +323,10 @@ class Node:
 
 
 _NO_PARAMS: dict = {}
+# Recording an op makes the arrays of its leaves read-only until `writable` unlocks one
+# (issue 10, item 2). Off until nn/optim.py's step and nn/io.py's load update parameters
+# through `writable`, which they do not yet: then switch it on.
+LOCK_RECORDED_LEAVES = False
 # The dtypes a Node holds without a second look; others go through `check_real`.
 _REAL_DTYPES = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.float16, np.bool_,
                                                np.int64, np.int32, np.int16, np.int8,
@@ -438,6 +442,16 @@ class Primitive:
                     values.append(arg)
             if not traced:
                 return self.forward(*args, **params)
+        modes = current_modes()
+        if requires_grad and modes.grad_enabled and LOCK_RECORDED_LEAVES:
+            # The graph keeps the arrays of its leaves: they become read-only before the
+            # forward runs, so that views it makes of them are read-only too. `writable`
+            # unlocks one for an in-place update (see there).
+            for arg in args:
+                if isinstance(arg, Node) and not arg.parents:
+                    leaf = arg.value
+                    if leaf.flags.writeable:
+                        leaf.setflags(write=False)
         try:
             value = self.forward(*values, **params) if params else self.forward(*values)
         except (ValueError, IndexError, TypeError) as error:
@@ -451,7 +465,6 @@ class Primitive:
         node.grad = node.name = None
         node.op = self
         node.order = next(_creation)
-        modes = current_modes()
         if modes.grad_enabled:
             node.parents = args
             node.inputs = values
@@ -476,6 +489,35 @@ class Primitive:
             return f"{self.name}: {operands}"
         reason = self.explain(*values, **params) if self.explain else None
         return f"{self.name}: {operands}: {reason or error}"
+
+
+def writable(node: Node) -> np.ndarray:
+    """`node.value`, ready to be changed in place: an optimizer step, loading weights.
+
+    This is the sanctioned way to change a value in place. It renumbers the Node as if made
+    now, so that a graph recorded before, whose gradients would mix old and new values,
+    refuses backward and names it; a graph recorded afterwards is not concerned. With
+    `LOCK_RECORDED_LEAVES` on, recording an op also makes its leaves' arrays read-only (so
+    that ``w.value *= 10``, or a write through a view, raises at once) and this unlocks one,
+    copying it if it is a view of a locked array.
+
+    >>> w = ag.parameter([1.0, 2.0], name="w")
+    >>> loss = (w * 3.0).sum()
+    >>> writable(w)[0] = 5.0                       # e.g. an optimizer step
+    >>> loss.backward()
+    Traceback (most recent call last):
+    autograph.core.backward.GraphError: backward: w (2,) was changed in place (autograph.writable) after multiply was recorded with it, so the gradient would mix its old and new values; compute the loss again from the new value
+    >>> (w * 3.0).sum().backward(); w.grad           # a graph recorded after the change
+    array([3., 3.])
+    """
+    value = node.value
+    if not value.flags.writeable:
+        if value.base is None or value.flags.owndata:
+            value.setflags(write=True)
+        else:                               # a view of a locked array: take a copy of its own
+            node.value = value = value.copy()
+    node.order = next(_creation)
+    return value
 
 
 def check_real(value: np.ndarray, what: str, given: str | None = None) -> None:
