@@ -7,17 +7,18 @@ import sys
 
 
 def _demo(args) -> int:
-    from autograph.demo import run
-    return 0 if run() else 1
+    from autograph.tutorial.demo import run
+    return 0 if run(args.out, quick=args.quick, open_browser=args.open) else 1
 
 
 def _verify(args) -> int:
-    from autograph.verify.tutorial import run
+    from autograph.tutorial.derivations import run
     return 0 if run(steps=args.steps, diagrams=args.diagrams, format=args.format) else 1
 
 
 def _draw(args) -> int:
-    from autograph.diagrams.draw import draw_model, draw_tutorial
+    from autograph.diagrams.draw import draw_model
+    from autograph.tutorial.draw import draw_tutorial
     if args.model:
         print(f"autograph draw: the model saved in {args.model}")
         draw_model(args.model, args.out, args.format, args.hidden, args.output)
@@ -39,7 +40,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograph", description="Reverse-mode automatic differentiation on numpy.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser("demo", help="the tutorial's network: cost, gradients, checks")
+    demo = commands.add_parser(
+        "demo", help="the tutorial, end to end, as an HTML report",
+        description="Walk through the tutorial 'Building a Multilayer Perceptron' section by "
+                    "section and write DIR/index.html with its figures beside it: every number "
+                    "the tutorial prints, recomputed, with a mark saying whether it agrees; "
+                    "every mistake the tutorial makes, caught by autograph's gradient verifier "
+                    "or explained where it occurs; diagrams of each network; its training loop "
+                    "as it ran and corrected. Prints a short summary; exit code 0 when every "
+                    "printed number is reproduced and every check is as expected.")
+    demo.add_argument("--out", metavar="DIR", default="autograph-demo",
+                      help="folder to write the report to (default ./autograph-demo/)")
+    demo.add_argument("--open", action="store_true",
+                      help="open the report in a web browser when it is written")
+    demo.add_argument("--quick", action="store_true",
+                      help="fewer timing repetitions and training epochs (for tests)")
     demo.set_defaults(run=_demo)
     verify = commands.add_parser(
         "verify", help="the tutorial's hand-derived gradients against reverse mode")

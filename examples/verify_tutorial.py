@@ -6,10 +6,10 @@ With autograph installed (pip install .):  python3 examples/verify_tutorial.py
 import numpy as np
 
 import autograph as ag
-from autograph.data import one_hot, three_clusters
-from autograph.data import tutorial_parameters
+from autograph.tutorial.data import one_hot, three_clusters, tutorial_parameters
+from autograph.tutorial.derivations import run
+from autograph.tutorial.seed import derivative_v_v2, ff_nn_2
 from autograph.verify import check_gradients
-from autograph.verify.tutorial import derivative_v_v2, ff_nn_2, run
 
 # 1. All the tutorial's worked examples: right formulas pass, the printed mistakes are caught.
 run(steps=100)

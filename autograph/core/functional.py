@@ -1,9 +1,11 @@
 """Functions of functions, as in JAX and HIPS autograd: grad, value_and_grad, jacobian, hessian.
 
-Arrays in give arrays out. A result that depends on a variable of a graph being recorded (an
-argument that is a Node requiring a gradient, or such a Node that the function closes over)
-is a Node instead, with the graph of the derivative kept, so that the enclosing graph goes on
-through it: derivatives nest, grad(grad(f)), and ``x * grad(lambda t: x * t)(2.0)`` is x * x.
+Arrays in give arrays out. An argument may also be a tuple, list or dict of arrays (nested
+too): its gradient has the same structure, as in autograd and JAX (pytrees). A result that depends on a variable
+of a graph being recorded (an argument that is a Node requiring a gradient, or such a Node that
+the function closes over) is a Node instead, with the graph of the derivative kept, so that the
+enclosing graph goes on through it: derivatives nest, grad(grad(f)), and
+``x * grad(lambda t: x * t)(2.0)`` is x * x.
 """
 
 from __future__ import annotations
@@ -22,11 +24,50 @@ def _argnums(argnums) -> tuple:
 
 
 def _as_leaf(x):
-    """The variable to differentiate with respect to, and whether it belongs to an enclosing
-    graph (then the derivative must keep its graph)."""
+    """The variable to differentiate with respect to, and whether the call is nested."""
     if isinstance(x, Node) and x.requires_grad:
-        return x, True
+        return x, True          # a variable of an enclosing derivative: keep its graph
     return Node(value_of(x), requires_grad=True), False
+
+
+def _flatten(x) -> tuple[list, Callable]:
+    """The arrays inside `x` (a tuple, list or dict of them, nested), and a function that puts
+    a list of the same length back into x's structure."""
+    if isinstance(x, dict):
+        keys = list(x)
+        parts = [_flatten(x[k]) for k in keys]
+        sizes = [len(leaves) for leaves, _ in parts]
+
+        def rebuild(items):
+            out, start = {}, 0
+            for k, (_, inner), n in zip(keys, parts, sizes):
+                out[k] = inner(items[start:start + n])
+                start += n
+            return out
+        return [leaf for leaves, _ in parts for leaf in leaves], rebuild
+    if isinstance(x, (list, tuple)):
+        parts = [_flatten(item) for item in x]
+        sizes = [len(leaves) for leaves, _ in parts]
+
+        def rebuild(items):
+            out, start = [], 0
+            for (_, inner), n in zip(parts, sizes):
+                out.append(inner(items[start:start + n]))
+                start += n
+            return type(x)(out) if type(x) in (list, tuple) else type(x)(*out)
+        return [leaf for leaves, _ in parts for leaf in leaves], rebuild
+    return [x], lambda items: items[0]
+
+
+def _as_leaves(x):
+    """`x` with every array inside it made a variable: (x, its variables, how to rebuild
+    gradients into x's structure, whether any was given as a variable of an enclosing graph,
+    the variables made here)."""
+    arrays, rebuild = _flatten(x)
+    pairs = [_as_leaf(a) for a in arrays]
+    leaves = [leaf for leaf, _ in pairs]
+    fresh = [leaf for leaf, given in pairs if not given]
+    return rebuild(leaves), leaves, rebuild, any(given for _, given in pairs), fresh
 
 
 def _depends_on_others(out, own) -> bool:
@@ -51,7 +92,7 @@ def _evaluate(f, args, kwargs, wrt, given):
     with enable_grad():
         out = f(*args, **kwargs)
     nested = recording and isinstance(out, Node) and out.requires_grad and (
-        given or _depends_on_others(out, [w for w in wrt]))
+        given or _depends_on_others(out, wrt))
     return out, nested
 
 
@@ -83,22 +124,23 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     def value_and_grad_f(*args, **kwargs):
         args = list(args)
         given = False
-        wrt, fresh = [], []
+        wrt, structures, fresh = [], [], []
         for i in nums:
-            args[i], was_given = _as_leaf(args[i])
+            args[i], leaves, rebuild, was_given, made = _as_leaves(args[i])
             given = given or was_given
-            wrt.append(args[i])
-            if not was_given:
-                fresh.append(args[i])
+            structures.append((len(wrt), len(leaves), rebuild))
+            wrt.extend(leaves)
+            fresh.extend(made)
         try:
             out, nested = _evaluate(f, args, kwargs, wrt, given)
-            if np.size(out.value if isinstance(out, Node) else out) != 1:
+            if np.size(value_of(out)) != 1:
                 raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, "
                                  f"got shape {np.shape(value_of(out))}; use jacobian for "
                                  "vector outputs")
-            grads = _derivatives(out, wrt, None, nested)
+            flat = _derivatives(out, wrt, None, nested)
         finally:
             _retire(fresh)
+        grads = [rebuild(flat[start:start + n]) for start, n, rebuild in structures]
         value = out if nested or not isinstance(out, Node) else out.value
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
@@ -132,25 +174,29 @@ def jacobian(f: Callable, argnum: int = 0) -> Callable:
 
     def jacobian_f(*args, **kwargs):
         args = list(args)
-        args[argnum], given = _as_leaf(args[argnum])
-        x = args[argnum]
+        args[argnum], leaves, rebuild, given, fresh = _as_leaves(args[argnum])
         try:
-            out, nested = _evaluate(f, args, kwargs, [x], given)
+            out, nested = _evaluate(f, args, kwargs, leaves, given)
             out_shape = np.shape(value_of(out))
-            rows = []
+            rows = []          # per output entry, the gradient for each leaf
             for k in range(int(np.prod(out_shape))):
-                seed = np.zeros(out_shape, dtype=x.dtype)
+                seed = np.zeros(out_shape, dtype=leaves[0].dtype if leaves else np.float64)
                 seed.reshape(-1)[k] = 1.0
-                rows.append(_derivatives(out, [x], seed, nested)[0])
+                rows.append(_derivatives(out, leaves, seed, nested))
         finally:
-            _retire([] if given else [x])
-        if nested:
-            from autograph.ops import reshape, stack
-            return reshape(stack(rows), out_shape + x.shape)
-        return np.stack(rows).reshape(out_shape + x.shape) if rows else \
-            np.zeros(out_shape + x.shape)
+            _retire(fresh)
+        return rebuild([_assemble([row[j] for row in rows], out_shape + x.shape, nested)
+                        for j, x in enumerate(leaves)])
 
     return jacobian_f
+
+
+def _assemble(rows: list, shape: tuple, nested: bool):
+    """One Jacobian block from its rows (one per output entry)."""
+    if nested:
+        from autograph.ops import reshape, stack
+        return reshape(stack(rows), shape)
+    return np.stack(rows).reshape(shape) if rows else np.zeros(shape)
 
 
 def hessian(f: Callable, argnum: int = 0) -> Callable:

@@ -1,6 +1,10 @@
-"""Data sets: the tutorial's generators, reproducing its arrays from its seeds."""
+"""Data sets: Gaussian clusters (the tutorial's three, by default) and scikit-learn's digits.
 
-from autograph.data.tutorial import logistic_data, one_hot, three_clusters, tutorial_parameters
+The tutorial's other recipes (its logistic data, its initial weights) live with the tutorial,
+in `autograph.tutorial.data`.
+"""
+
+from autograph.data.clusters import one_hot, three_clusters
 from autograph.data.digits import digits
 
-__all__ = ["digits", "logistic_data", "one_hot", "three_clusters", "tutorial_parameters"]
+__all__ = ["digits", "one_hot", "three_clusters"]

@@ -20,6 +20,7 @@ from autograph.nn.losses import (binary_cross_entropy, class_labels, classificat
                                  cross_entropy, mean_squared_error, one_hot_targets, predict)
 from autograph.nn.monitor import LayerUnits, UnitReport, unit_report
 from autograph.nn.optim import Adam, GradientDescent, Momentum, Nesterov, Optimizer
+from autograph.nn.plots import plot_decision_regions, plot_history
 from autograph.nn.train import History, fit
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Momentum", "Nesterov", "Optimizer", "ParameterFileError", "RadialBasis", "Sequential",
     "UnitReport", "binary_cross_entropy", "class_labels", "classification_rate",
     "cross_entropy", "fit", "init", "leaky_relu", "legacy", "linear", "load", "log_softmax",
-    "maxout", "mean_squared_error", "one_hot_targets", "predict", "radial_basis", "relu",
+    "maxout", "mean_squared_error", "one_hot_targets", "plot_decision_regions",
+    "plot_history", "predict", "radial_basis", "relu",
     "save", "sigmoid", "softmax", "softplus", "tanh", "unit_report",
 ]

@@ -20,6 +20,11 @@ class History:
     loss: list = field(default_factory=list)
     classification_rate: list = field(default_factory=list)
 
+    def plot(self, path=None, **options):
+        """Learning curves: `autograph.nn.plots.plot_history(self, path, **options)`."""
+        from autograph.nn.plots import plot_history     # matplotlib loads on first plot only
+        return plot_history(self, path, **options)
+
     def __repr__(self) -> str:
         if not self.loss:
             return "History(no epochs)"

@@ -9,7 +9,8 @@ import pytest
 import autograph as ag
 from autograph.diagrams import (NotANetworkError, entry_name, find_network, graph_diagram,
                                 network_diagram)
-from autograph.diagrams import style, tutorial
+from autograph.diagrams import style
+from autograph.tutorial import networks as tutorial
 
 
 def edges(source: str, cls: str = "weight") -> list:

@@ -7,7 +7,8 @@ import pytest
 
 from autograph.cli import main
 from autograph.diagrams import (Diagram, RendererNotFound, diagram, find_renderer,
-                                graph_diagram, network_diagram, tutorial)
+                                graph_diagram, network_diagram)
+from autograph.tutorial import networks as tutorial
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

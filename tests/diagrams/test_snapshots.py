@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograph.diagrams import graph_diagram, network_diagram, tutorial
+from autograph.diagrams import graph_diagram, network_diagram
+from autograph.tutorial import networks as tutorial
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 

@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 
 from autograph.cli import main
-from autograph.data import one_hot, three_clusters
-from autograph.data import tutorial_parameters
+from autograph.tutorial import derivations as tutorial
+from autograph.tutorial.data import one_hot, three_clusters, tutorial_parameters
 from autograph.verify import check_gradients
-from autograph.verify import tutorial
 from tests.helpers import numeric_gradients
 
 
@@ -58,6 +57,9 @@ def test_the_tutorials_unit_test_swaps_T_and_Y(examples):
     ("eq. (14) as printed", ["V", "b2"]),
     ('"dz_k/dv_kj = v_j"', ["V"]),
     ("dh_j/da_j da_j/dw_ji = h_j(1 - h_j) w_ji", ["W"]),
+    ("eq. (12) and (16)-(17) as printed: no sum over k'", ["V", "b2"]),
+    ("eq. (8) as printed: the softmax normaliser sums k = 1..2", ["V", "b2"]),
+    ("eq. (20)-(23) as printed: the sum over k runs 1..2", ["W", "b1"]),
 ])
 def test_printed_mistakes_fail(examples, start, names):
     report = find(examples, start)
@@ -143,7 +145,7 @@ def test_example_diagram_highlights_the_failed_entries(monkeypatch, examples):
 def test_cli_verify_draws_the_failed_networks(tmp_path, capsys):
     assert main(["verify", "--steps", "5", "--diagrams", str(tmp_path)]) == 0
     drawn = sorted(tmp_path.glob("*.dot"))
-    assert len(drawn) == 8 == capsys.readouterr().out.count("   drawn: ")
+    assert len(drawn) == 11 == capsys.readouterr().out.count("   drawn: ")
     assert all(path.read_text().startswith("digraph") for path in drawn)
 
 
@@ -153,3 +155,17 @@ def test_cli_verify_without_diagrams_still_checks(tmp_path, monkeypatch, capsys)
     assert main(["verify", "--steps", "5", "--diagrams", str(tmp_path)]) == 0
     assert "not drawn: report.diagram needs autograph.diagrams" in capsys.readouterr().out
     assert not list(tmp_path.iterdir())
+
+
+def test_eq_12_without_the_sum_is_right_only_for_the_target_class():
+    # t_k(1 - y_k) h_j equals (t_k - y_k) h_j, eq. (18), exactly where t_k = 1: with every
+    # target in class 0, the column of dJ/dV for class 0 agrees and the others do not
+    data, _ = three_clusters(n=5)
+    classes = np.zeros(len(data), dtype=int)
+    T = one_hot(classes, 3)
+    p = tutorial_parameters()
+    H, Y = tutorial.ff_nn_2(data, **p)
+    one_term = H.T.dot(T * (1 - Y))
+    right = H.T.dot(T - Y)
+    np.testing.assert_allclose(one_term[:, 0], right[:, 0], rtol=1e-12)
+    assert np.all(np.abs(one_term[:, 1:] - right[:, 1:]) > 1e-3)

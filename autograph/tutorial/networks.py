@@ -1,4 +1,4 @@
-"""The tutorial's networks as expressions, for `autograph draw` and the diagram tests.
+"""The tutorial's networks as expressions, for the report, `autograph draw` and the tests.
 
 Each function returns the output (or loss) Node of one network of *Building a Multilayer
 Perceptron*, on the tutorial's data, with parameters drawn as the tutorial draws them where it
@@ -10,7 +10,20 @@ from __future__ import annotations
 import numpy as np
 
 import autograph as ag
-from autograph.data import logistic_data, one_hot, three_clusters
+from autograph.tutorial.data import (logistic_data, one_hot, three_clusters,
+                                     tutorial_parameters)
+
+
+def two_layer_loss(X, T, W, V, b1, b2):
+    """Summed cross-entropy of softmax(sigmoid(X W + b1) V + b2): minus the tutorial's cost.
+
+    >>> X, T = np.ones((4, 2)), np.eye(3)[[0, 1, 2, 0]]
+    >>> loss = two_layer_loss(X, T, *[ag.parameter(v) for v in tutorial_parameters().values()])
+    >>> loss.shape
+    ()
+    """
+    H = ag.sigmoid(X @ W + b1)
+    return -(T * ag.log_softmax(H @ V + b2)).sum()
 
 
 def logistic_unit() -> ag.Node:
@@ -84,8 +97,6 @@ def four_layer_loss() -> ag.Node:
 def training_loss() -> ag.Node:
     """Section 2.2: the 2-3-3 network with the training section's parameters, and its
     summed cross-entropy J (minus the tutorial's cost), gradients computed."""
-    from autograph.data import tutorial_parameters
-    from autograph.demo import two_layer_loss
     data, classes = three_clusters()
     params = {name: ag.parameter(value, name=name)
               for name, value in tutorial_parameters().items()}

@@ -25,11 +25,10 @@ from typing import Callable
 import numpy as np
 
 import autograph as ag
-from autograph.data import one_hot, three_clusters
-from autograph.data import tutorial_parameters
+from autograph.tutorial.data import one_hot, three_clusters, tutorial_parameters
+from autograph.tutorial.seed import (LEARNING_RATE, derivative_b1, derivative_b2, derivative_v,
+                                     derivative_v_v2, derivative_w, ff_nn_2)
 from autograph.verify.check import GradientReport, check_gradients
-
-LEARNING_RATE = 10e-7     # the tutorial's training loop
 
 
 @dataclass
@@ -55,43 +54,6 @@ class WorkedExample:
     def diagram(self):
         """The network, its disagreeing weights highlighted (needs autograph.diagrams)."""
         return self.report.diagram(self.network(), title=self.title)
-
-
-# --- the tutorial's 2-layer network, transcribed (section 1.3.3 and In [25]-[30]) --------------
-def ff_nn_2(x, W, V, b1, b2):
-    """The tutorial's feed-forward pass: (hidden H, softmax output Y)."""
-    h = 1 / (1 + np.exp(-(x.dot(W) + b1)))
-    exp_a_2 = np.exp(h.dot(V) + b2)
-    return h, exp_a_2 / exp_a_2.sum(axis=1, keepdims=True)
-
-
-def derivative_v(H, Y, T):
-    """The loop version, as printed."""
-    N, K = T.shape
-    _, J = H.shape
-    dv = np.zeros((J, K))
-    for n in range(N):
-        for j in range(J):
-            for k in range(K):
-                dv[j, k] += (T[n, k] - Y[n, k]) * H[n, j]
-    return dv
-
-
-def derivative_v_v2(H, T, Y):
-    return H.T.dot(T - Y)
-
-
-def derivative_w(data, T, Y, H, V):
-    dw_2 = (T - Y).dot(V.T) * H * (1 - H)
-    return data.T.dot(dw_2)
-
-
-def derivative_b2(T, Y):
-    return (T - Y).sum(axis=0)
-
-
-def derivative_b1(T, Y, H, V):
-    return ((T - Y).dot(V.T) * H * (1 - H)).sum(axis=0)
 
 
 def log_likelihood(X, T, sign: float = 1.0):
@@ -153,6 +115,27 @@ def two_layer_examples(steps: int = 100) -> list:
             "the diagonal numerator should be exp(z_k)(sum_k exp(z_k) - exp(z_k)), i.e. "
             "y_k(1 - y_k) as (15) says", {"V": False, "b2": False},
             {"V": H.T.dot(dJ_dZ), "b2": dJ_dZ.sum(axis=0)})
+    one_term = T * (1 - Y)            # t_k/y_k * y_k(1 - y_k): the k' = k term alone
+    example("eq. (12) and (16)-(17) as printed: no sum over k'",
+            "J_n depends on z_k through every y_k' (the softmax couples them), so the chain "
+            "rule sums over k' = 1..C; without the sum, k' can only be k and the product is "
+            "t_k(1 - y_k) h_j, which drops -t_k' y_k h_j of every other class k' (it is "
+            "(t_k - y_k) h_j, eq. (18), only where t_k = 1)", {"V": False, "b2": False},
+            {"V": H.T.dot(one_term), "b2": one_term.sum(axis=0)})
+    E = np.exp(H.dot(p["V"]) + p["b2"])
+    Y_two = E / E[:, :2].sum(axis=1, keepdims=True)      # normaliser over k = 1, 2 only
+    example("eq. (8) as printed: the softmax normaliser sums k = 1..2 of three classes",
+            "with three classes y_k = exp(z_k) / sum_{k=1}^{3} exp(z_k); summing to 2 (the "
+            "two-class network it started from) leaves the y_k unnormalised (they sum to "
+            "more than 1), so (t_k - y_k) h_j of eq. (18) is taken at the wrong y",
+            {"V": False, "b2": False},
+            {"V": derivative_v_v2(H, T, Y_two), "b2": derivative_b2(T, Y_two)})
+    two = (T - Y)[:, :2].dot(p["V"][:, :2].T) * H * (1 - H)
+    example("eq. (20)-(23) as printed: the sum over k runs 1..2 of three classes",
+            "every output unit y_k is a path from J_n to w_ji (the figure of 2.2.4 draws "
+            "three); summing k = 1..2 drops the paths through y_3 (with three classes the sum "
+            "is k = 1..3, as derivative_w computes it)", {"W": False, "b1": False},
+            {"W": data.T.dot(two), "b1": two.sum(axis=0)})
     example('"dz_k/dv_kj = v_j" (section 2.2.4)',
             "should be h_j (eq. (17) then uses h_j, rightly); read literally, v_j as the "
             "weight v_kj itself: dJ/dv_kj = sum_n (t_k - y_k) v_kj", {"V": False},
