@@ -447,11 +447,13 @@ class Primitive:
             # The graph keeps the arrays of its leaves: they become read-only before the
             # forward runs, so that views it makes of them are read-only too. `writable`
             # unlocks one for an in-place update (see there).
-            for arg in args:
-                if isinstance(arg, Node) and not arg.parents:
-                    leaf = arg.value
-                    if leaf.flags.writeable:
-                        leaf.setflags(write=False)
+            if count == 1:
+                if not arg.parents and values[0].flags.writeable:
+                    values[0].setflags(write=False)
+            else:
+                for arg in args:
+                    if type(arg) is Node and not arg.parents and arg.value.flags.writeable:
+                        arg.value.setflags(write=False)
         try:
             value = self.forward(*values, **params) if params else self.forward(*values)
         except (ValueError, IndexError, TypeError) as error:
