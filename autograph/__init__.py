@@ -21,6 +21,7 @@ from autograph.verify import assert_gradients_match, check_gradients
 from autograph import nn
 from autograph.nn import MLP, Adam, GradientDescent, Linear, Momentum, Nesterov, fit
 from autograph.diagrams import graph_diagram, network_diagram
+from autograph import onnx        # ag.onnx.export; the onnx package is imported only then
 
 
 def tensor(value, requires_grad: bool = False, name: str | None = None, dtype=None) -> Node:

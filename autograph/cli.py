@@ -6,6 +6,9 @@ import argparse
 import sys
 
 
+FORMAT = "svg"      # the default --format of every command that draws
+
+
 def _demo(args) -> int:
     from autograph.tutorial.demo import run
     return 0 if run(args.out, quick=args.quick, open_browser=args.open) else 1
@@ -37,8 +40,10 @@ def _count(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from autograph import __version__
     parser = argparse.ArgumentParser(
         prog="autograph", description="Reverse-mode automatic differentiation on numpy.")
+    parser.add_argument("--version", action="version", version=f"autograph {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser(
         "demo", help="the tutorial, end to end, as an HTML report",
@@ -62,22 +67,33 @@ def build_parser() -> argparse.ArgumentParser:
                         help="epoch of the tutorial's training loop to check (default 100)")
     verify.add_argument("--diagrams", metavar="DIR",
                         help="draw each network with its disagreeing weights in red into DIR")
-    verify.add_argument("--format", choices=("dot", "svg", "png"), default="dot",
-                        help="file format of --diagrams (default dot)")
+    verify.add_argument("--format", choices=("svg", "png", "dot"), default=FORMAT,
+                        help=f"file format of --diagrams (default {FORMAT})")
     verify.set_defaults(run=_verify)
     draw = commands.add_parser(
         "draw", help="the tutorial's networks as operation graphs and network diagrams")
     draw.add_argument("--out", default="diagrams", help="folder to write to (default diagrams)")
-    draw.add_argument("--format", choices=("svg", "png"), default="svg",
-                      help="file format (default svg)")
+    draw.add_argument("--format", choices=("svg", "png", "dot"), default=FORMAT,
+                      help=f"file format (default {FORMAT})")
     draw.add_argument("--model", metavar="FILE.npz",
                       help="draw this MLP, saved by autograph.nn.save, instead")
-    draw.add_argument("--hidden", default="relu",
-                      help="the saved model's hidden activation (default relu)")
-    draw.add_argument("--output", default="linear",
-                      help="the saved model's output units (default linear)")
+    draw.add_argument("--hidden",
+                      help="for files that do not state their architecture (older ones): "
+                           "the hidden activation (default relu)")
+    draw.add_argument("--output",
+                      help="for files that do not state their architecture: the output "
+                           "units (default linear)")
     draw.set_defaults(run=_draw)
     return parser
+
+
+def _reported_errors() -> tuple:
+    """Errors shown as one line: a missing or unreadable file, no renderer, a failed one."""
+    try:
+        from autograph.diagrams import RenderError, RendererNotFound
+    except ImportError:
+        return OSError, ValueError
+    return OSError, ValueError, RenderError, RendererNotFound
 
 
 def main(argv=None) -> int:
@@ -88,7 +104,10 @@ def main(argv=None) -> int:
         return 2
     try:
         return args.run(args)
-    except (OSError, ValueError) as error:       # a missing or unreadable file, say
+    except KeyboardInterrupt:                    # Ctrl-C: one line, the shell's status for it
+        print(f"\nautograph {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except _reported_errors() as error:
         print(f"autograph {args.command}: {error}", file=sys.stderr)
         return 1
 

@@ -49,3 +49,20 @@ def assert_gradients_close(f, *arrays, rtol=1e-5, atol=1e-7):
         assert a.shape == n.shape, f"argument {i}: gradient shape {a.shape} != {n.shape}"
         np.testing.assert_allclose(a, n, rtol=rtol, atol=atol,
                                    err_msg=f"argument {i} of {getattr(f, '__name__', f)}")
+
+
+def assert_second_derivatives_close(f, *arrays, rtol=1e-5, atol=1e-7):
+    """The gradient of sum(f * w) with respect to each argument, differentiated again through
+    its own graph (create_graph), against central differences of that first derivative (the
+    engine's first order, itself checked against numpy). An argument the first derivative does
+    not depend on must get a zero (or no) gradient."""
+    w = np.random.default_rng(7).standard_normal(np.shape(f(*arrays)))
+    for i in range(len(arrays)):
+        def first(*xs, i=i):
+            return ag.grad(lambda *v: (f(*v) * w).sum(), argnums=i)(*xs)
+        numeric, projection = numeric_gradients(first, arrays)
+        analytic = reverse_gradients(first, arrays, projection)
+        for k, (a, n) in enumerate(zip(analytic, numeric)):
+            a = np.zeros_like(n) if a is None else a
+            np.testing.assert_allclose(a, n, rtol=rtol, atol=atol,
+                                       err_msg=f"d/d(argument {k}) of the gradient for {i}")

@@ -85,15 +85,22 @@ def _depends_on_others(out, own) -> bool:
     return False
 
 
-def _evaluate(f, args, kwargs, wrt, given):
-    """f(*args) recorded (even inside `no_grad`: a derivative needs its graph), and whether
-    the derivatives must stay in the graph being recorded around this call."""
+def _evaluate(f, args, kwargs, wrt, given, has_aux=False):
+    """f(*args) recorded (even inside `no_grad`: a derivative needs its graph), its aux (with
+    `has_aux`), and whether the derivatives must stay in the graph being recorded around this
+    call."""
     recording = current_modes().grad_enabled
     with enable_grad():
         out = f(*args, **kwargs)
+    aux = None
+    if has_aux:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError(f"grad: with has_aux=True, {getattr(f, '__name__', 'f')} must "
+                            f"return a pair (output, aux), got {type(out).__name__}")
+        out, aux = out
     nested = recording and isinstance(out, Node) and out.requires_grad and (
         given or _depends_on_others(out, wrt))
-    return out, nested
+    return out, aux, nested
 
 
 def _retire(fresh) -> None:
@@ -112,12 +119,34 @@ def _derivatives(out, wrt, seed, nested):
         return gradients(out, wrt, seed, create_graph=nested)
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def _plain(aux, nested: bool):
+    """`aux` with its Nodes (also inside tuples, lists and dicts) as arrays, unless nested."""
+    if nested:
+        return aux
+    if isinstance(aux, Node):
+        return aux.value
+    if isinstance(aux, (tuple, list)):
+        items = [_plain(a, nested) for a in aux]
+        return type(aux)(*items) if hasattr(aux, "_fields") else type(aux)(items)  # namedtuple
+    if isinstance(aux, dict):
+        return {k: _plain(v, nested) for k, v in aux.items()}
+    return aux
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False) -> Callable:
     """A function returning (f(*args), gradient of f with respect to args[argnums]).
+
+    With `has_aux`, as in JAX, f returns (output, aux) and the result is ((value, aux),
+    gradient): aux is carried along (logits, a metric), not differentiated.
 
     >>> value, slope = value_and_grad(lambda x: (x ** 3).sum())(np.array([2.0]))
     >>> value, slope                            # x^3 and 3x^2 at x = 2
     (array(8.), array([12.]))
+    >>> (value, aux), slope = value_and_grad(lambda x: ((x ** 3).sum(), x * 10),
+    ...                                      has_aux=True)(np.array([2.0]))
+    >>> aux
+    array([20.])
     """
     nums = _argnums(argnums)
 
@@ -132,7 +161,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             wrt.extend(leaves)
             fresh.extend(made)
         try:
-            out, nested = _evaluate(f, args, kwargs, wrt, given)
+            out, aux, nested = _evaluate(f, args, kwargs, wrt, given, has_aux)
             if np.size(value_of(out)) != 1:
                 raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, "
                                  f"got shape {np.shape(value_of(out))}; use jacobian for "
@@ -142,22 +171,26 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             _retire(fresh)
         grads = [rebuild(flat[start:start + n]) for start, n, rebuild in structures]
         value = out if nested or not isinstance(out, Node) else out.value
+        if has_aux:
+            value = (value, _plain(aux, nested))
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
     return value_and_grad_f
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The gradient of a scalar function, as a function; nests for higher derivatives.
+    With `has_aux`, f returns (output, aux) and the result is (gradient, aux), as in JAX.
 
     >>> d2 = grad(grad(lambda x: x ** 3))
     >>> d2(2.0)                                 # 6x at x = 2
     array(12.)
     """
-    value_and_grad_f = value_and_grad(f, argnums)
+    value_and_grad_f = value_and_grad(f, argnums, has_aux=has_aux)
 
     def grad_f(*args, **kwargs):
-        return value_and_grad_f(*args, **kwargs)[1]
+        value, gradient = value_and_grad_f(*args, **kwargs)
+        return (gradient, value[1]) if has_aux else gradient
 
     return grad_f
 
@@ -176,7 +209,7 @@ def jacobian(f: Callable, argnum: int = 0) -> Callable:
         args = list(args)
         args[argnum], leaves, rebuild, given, fresh = _as_leaves(args[argnum])
         try:
-            out, nested = _evaluate(f, args, kwargs, leaves, given)
+            out, _, nested = _evaluate(f, args, kwargs, leaves, given)
             out_shape = np.shape(value_of(out))
             rows = []          # per output entry, the gradient for each leaf
             for k in range(int(np.prod(out_shape))):

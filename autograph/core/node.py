@@ -143,6 +143,22 @@ class Node:
     def zero_grad(self) -> None:
         self.grad = None
 
+    def requires_grad_(self, requires_grad: bool = True) -> "Node":
+        """Make this leaf a variable to differentiate (or not), in place, as torch's; returns
+        the Node. Ints and bools become float64, as in `Node(..., requires_grad=True)`.
+
+        >>> Node([1, 2]).requires_grad_().value
+        array([1., 2.])
+        """
+        if self.op is not None:
+            raise ValueError(f"requires_grad_: {self.label} {self.shape} is computed by "
+                             f"{self.op.name}, not a leaf; only an input or parameter can "
+                             "change whether it requires a gradient")
+        if requires_grad and self.value.dtype.kind != "f":
+            self.value = self.value.astype(np.float64)
+        self.requires_grad = bool(requires_grad)
+        return self
+
     def backward(self, seed=None, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires a gradient.
 

@@ -1,7 +1,7 @@
 """scikit-learn's 8x8 handwritten digits: a real data set that ships inside a package.
 
 1797 images of the digits 0-9, 8x8 pixels with values 0..16, bundled with scikit-learn (the
-optional extra `data`: `pip install "autograph[data]"`), so nothing is downloaded.
+optional extra `data`, or `pip install scikit-learn`), so nothing is downloaded.
 scikit-learn is imported only when the data are asked for.
 """
 
@@ -21,8 +21,9 @@ def digits(test_fraction: float = 0.25, seed: int = 0):
     try:
         from sklearn.datasets import load_digits
     except ImportError as error:
-        raise ImportError("the digits data come with scikit-learn: "
-                          'pip install "autograph[data]"') from error
+        # not `pip install "autograph[data]"`: on PyPI the name autograph is another project's
+        raise ImportError("the digits data come with scikit-learn: pip install scikit-learn") \
+            from error
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie between 0 and 1, got {test_fraction}")
     bunch = load_digits()

@@ -7,11 +7,12 @@
 >>> d.render("network.png")  # doctest: +SKIP
 """
 
-from autograph.diagrams.diagram import Diagram, RendererNotFound, find_renderer
+from autograph.diagrams.diagram import Diagram, RenderError, RendererNotFound, find_renderer
 from autograph.diagrams.graph import graph_diagram, topological_order
 from autograph.diagrams.network import (Layer, Network, NotANetworkError, entry_name,
                                         find_network, network_diagram)
 
-__all__ = ["Diagram", "Layer", "Network", "NotANetworkError", "RendererNotFound", "entry_name",
+__all__ = ["Diagram", "Layer", "Network", "NotANetworkError", "RenderError", "RendererNotFound",
+           "entry_name",
            "find_network", "find_renderer", "graph_diagram", "network_diagram",
            "topological_order"]

@@ -13,11 +13,12 @@ from autograph.core.backward import gradients as reverse_gradients
 from autograph.core.graph import topological_order
 from autograph.core.node import Node
 from autograph.diagrams import style
-from autograph.diagrams.diagram import Diagram, attributes, quote
+from autograph.diagrams.diagram import Diagram, attributes, html
 
 # Operations whose arguments can be swapped: their edges need no argument number.
 COMMUTATIVE = frozenset({"add", "multiply", "maximum", "minimum"})
 SHARED_LEAF_USES = 4    # a leaf used more often is drawn beside each use
+RANKDIRS = ("LR", "TB", "RL", "BT")
 
 
 def depends_on(order: list, target: Node) -> set:
@@ -31,7 +32,7 @@ def depends_on(order: list, target: Node) -> set:
 
 def graph_diagram(output: Node, *, values: bool = False, gradients: bool = False,
                   highlight: dict | None = None, paths_to=None, rankdir: str = "LR",
-                  title: str | None = None) -> Diagram:
+                  title: str | None = None, legend: bool = True) -> Diagram:
     """Draw the operations that compute `output`.
 
     values:    add a summary of each node's value (the values if at most 3, else min/mean/max).
@@ -41,6 +42,11 @@ def graph_diagram(output: Node, *, values: bool = False, gradients: bool = False
                gradient check).
     paths_to:  a Node or a parameter name: every operation and edge on a path from it to
                `output` is drawn purple, the paths the gradient flows back along.
+    rankdir:   "LR" (inputs on the left), "TB", "RL" or "BT".
+    legend:    a small box naming the kinds of node drawn (parameter, input, constant,
+               operation).
+
+    The result is a `graphviz.Digraph` (see `Diagram`): render, pipe, view, restyle.
 
     >>> import autograph as ag
     >>> W = ag.parameter([[1.0, 2.0]], name="W")
@@ -59,12 +65,10 @@ def graph_diagram(output: Node, *, values: bool = False, gradients: bool = False
     grads = _gradients(output, order) if gradients else {}
     uses = _uses(order)
 
-    lines = [f"digraph {quote(title or 'graph')} {{",
-             f"  graph [rankdir={rankdir}, fontname={quote(style.FONT)}, nodesep=0.25, "
-             f"ranksep=0.35, label={quote(title or _caption(output, order, paths_to))}, "
-             f"labelloc=t, fontsize=14]",
-             f"  node [fontname={quote(style.FONT)}, fontsize=11]",
-             f"  edge [fontname={quote(style.FONT)}, fontsize=9, arrowsize=0.7]"]
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"graph_diagram: rankdir={rankdir!r}; expected one of "
+                         f"{', '.join(RANKDIRS)}")
+    lines = []
     constants = copies = 0
     leaf_labels, leaf_looks = {}, {}
     for node in order:
@@ -92,7 +96,10 @@ def graph_diagram(output: Node, *, values: bool = False, gradients: bool = False
         numbered = node.op is not None and node.op.name not in COMMUTATIVE \
             and len(node.parents) > 1
         for position, parent in enumerate(node.parents, start=1):
-            edge = {"label": str(position) if numbered else None}
+            # the argument number sits by the arrowhead, where labels of edges that cross
+            # elsewhere cannot be mistaken for each other
+            edge = {"headlabel": str(position), "labeldistance": "1.6",
+                    "labelfontsize": "9"} if numbered else {}
             if isinstance(parent, Node):
                 if parent in on_path and node in on_path:
                     edge.update(color=style.PATH, penwidth="2.2")
@@ -113,8 +120,33 @@ def graph_diagram(output: Node, *, values: bool = False, gradients: bool = False
                                   fontsize="9", fontcolor="#555555")
                 lines.append(f"  c{constants}{look}")
                 lines.append(f"  c{constants} -> {ids[node]}{attributes(color='#888888', **edge)}")
-    lines.append("}")
-    return Diagram("\n".join(lines) + "\n", title or output.label)
+    caption = title or _caption(output, order, paths_to)
+    # the legend sits under the caption, in the graph's label: no node for the layout to place
+    label = (f'<<TABLE BORDER="0" CELLPADDING="0"><TR><TD>{html(caption)}</TD></TR>'
+             f'<TR><TD><FONT POINT-SIZE="9">{_legend(order)}</FONT></TD></TR></TABLE>>'
+             if legend else style.dot_text(caption))
+    return Diagram(
+        title or "graph", title=title or output.label, engine="dot",
+        graph_attr={"rankdir": rankdir, "fontname": style.FONT, "nodesep": "0.25",
+                    "ranksep": "0.35", "labelloc": "t", "fontsize": "14", "label": label},
+        node_attr={"fontname": style.FONT, "fontsize": "11"},
+        edge_attr={"fontname": style.FONT, "fontsize": "9", "arrowsize": "0.7"},
+        body=[line + "\n" for line in lines])
+
+
+def _legend(order: list) -> str:
+    """One row of cells naming the kinds of node the graph has (parameter, input, constant,
+    operation), filled as they are drawn: HTML for a Graphviz label."""
+    kinds = [("parameter", style.PARAMETER_FILL, style.is_parameter),
+             ("input", style.INPUT_FILL,
+              lambda n: n.op is None and not n.requires_grad and bool(n.name)),
+             ("constant", style.CONSTANT_FILL,
+              lambda n: n.op is None and not n.requires_grad and not n.name),
+             ("operation", style.OP_FILL, lambda n: n.op is not None)]
+    cells = "".join(f'<TD BGCOLOR="{fill}" STYLE="rounded">{kind}</TD>'
+                    for kind, fill, present in kinds if any(map(present, order)))
+    return ('<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="4" CELLPADDING="2" COLOR="#888888">'
+            f'<TR>{cells}</TR></TABLE>')
 
 
 def _uses(order: list) -> dict:
@@ -172,7 +204,7 @@ def _look(node: Node) -> dict:
         return {"shape": "ellipse", "style": "filled,bold", "fillcolor": style.PARAMETER_FILL}
     if node.name:
         return {"shape": "ellipse", "style": "filled", "fillcolor": style.INPUT_FILL}
-    return {"shape": "box", "style": "filled", "fillcolor": "#eeeeee", "fontsize": "9"}
+    return {"shape": "box", "style": "filled", "fillcolor": style.CONSTANT_FILL, "fontsize": "9"}
 
 
 def _short(value, width: int = 24) -> str:

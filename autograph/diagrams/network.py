@@ -20,11 +20,13 @@ import numpy as np
 
 from autograph.core.node import Node
 from autograph.diagrams import style
-from autograph.diagrams.diagram import Diagram, attributes, html, quote
+from autograph.diagrams.diagram import Diagram, attributes, html
 from autograph.diagrams.graph import topological_order
 
-COLUMN, ROW = 2.4, 0.9      # inches between layers, between units of a layer
-LABEL_FRACTIONS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.72)   # along an edge, centre first
+COLUMN, ROW = 2.4, 0.9      # inches between layers, between units of a layer (rankdir LR)
+LAYER_TB, UNIT_TB = 2.2, 1.5    # the same, top to bottom: labels need more room side by side
+# where along an edge its label may go, centre first
+LABEL_FRACTIONS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.72, 0.2, 0.8)
 CAPTION = {"shape": "plaintext", "fixedsize": "false", "fontsize": "11"}
 CLEAR = 1.0                 # (distance / label size)^2 at which a label spot is clear
 MAX_LABELS = 20             # a layer with more drawn edges has no edge labels: they would overlap
@@ -219,7 +221,8 @@ def _inactive(layer: Layer) -> list:
 def network_diagram(output: Node, *, highlight: dict | None = None,
                     edge_labels: str | None = "names", color_by: str | None = None,
                     show_bias: bool = False, paths_to=None, max_units: int = 8,
-                    grey_inactive: bool = True, title: str | None = None) -> Diagram:
+                    grey_inactive: bool = True, title: str | None = None,
+                    rankdir: str = "LR") -> Diagram:
     """Draw the network that computes `output` (or that a loss `output` is built on) as a
     textbook figure: one circle per unit, layers left to right, one edge per weight.
 
@@ -237,6 +240,10 @@ def network_diagram(output: Node, *, highlight: dict | None = None,
     grey_inactive: grey the units that pass no gradient on for any example: dead ReLUs
                    (output 0) and saturated sigmoid (within 0.01 of 0 or 1) or tanh
                    (|tanh| > 0.99) units; the test is the activation primitive's `inactive`.
+    rankdir:       "LR", layers from left to right, or "TB", from top to bottom.
+
+    Units are x1.., h1.. (h1_1.., h2_1.. with more than one hidden layer), y or y1..
+    The result is a `graphviz.Digraph` (see `Diagram`): render, pipe, view, restyle.
 
     Raises NotANetworkError (a ValueError) for an expression that is not a layered network.
 
@@ -254,17 +261,20 @@ def network_diagram(output: Node, *, highlight: dict | None = None,
                          "'gradient' or None")
     if max_units < 3:
         raise ValueError(f"network_diagram: max_units={max_units} must be at least 3")
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"network_diagram: rankdir={rankdir!r}; expected 'LR' or 'TB'")
     network = find_network(output)
     return _Drawing(network, highlight, edge_labels, color_by, show_bias, paths_to, max_units,
-                    grey_inactive).diagram(title)
+                    grey_inactive, rankdir).diagram(title)
 
 
 class _Drawing:
     """Builds the DOT text of one network diagram."""
 
     def __init__(self, network, highlight, edge_labels, color_by, show_bias, paths_to,
-                 max_units, grey_inactive):
+                 max_units, grey_inactive, rankdir="LR"):
         self.network = network
+        self.rankdir = rankdir
         self.layers = network.layers
         self.names = {id(leaf): name for name, leaf in network.parameters.items()}
         self.masks = style.check_highlight(highlight, network.parameters)
@@ -366,26 +376,43 @@ class _Drawing:
         if self.masks and any(mask.any() for mask in self.masks.values()):
             notes.append("red: failed gradient check")
         label = caption + "".join("\n" + note for note in notes)
-        add = self.lines.append
-        add(f"digraph {quote(caption)} {{")
-        add(f"  graph [layout=neato, splines=line, outputorder=edgesfirst, labelloc=t, "
-            f"fontname={quote(style.FONT)}, fontsize=14, label={quote(label)}]")
-        add(f"  node [fontname={quote(style.FONT)}, fontsize=12, shape=circle, width=0.62, "
-            "fixedsize=true]")
-        add(f"  edge [fontname={quote(style.FONT)}, arrowsize=0.6]")
         for l in range(len(self.shown)):
             self._column(l)
         for l in range(1, len(self.shown)):
             self._edges(l)
         if self.network.loss is not None:
             self._loss()
-        add("}")
-        return Diagram("\n".join(self.lines) + "\n", caption)
+        # Positions are pinned (pos="x,y!"), which the neato engine honours.
+        return Diagram(
+            caption, title=caption, engine="neato",
+            graph_attr={"layout": "neato", "splines": "line", "outputorder": "edgesfirst",
+                        "labelloc": "t", "fontname": style.FONT, "fontsize": "14",
+                        "label": style.dot_text(label)},
+            node_attr={"fontname": style.FONT, "fontsize": "12", "shape": "circle",
+                       "width": "0.62", "fixedsize": "true"},
+            edge_attr={"fontname": style.FONT, "arrowsize": "0.6"},
+            body=[line + "\n" for line in self.lines])
+
+    def _place(self, l: float, row: float) -> tuple:
+        """Position (inches) of unit `row` of layer `l`: layers left to right (rankdir LR) or
+        top to bottom (TB), each centred across the other direction."""
+        rows = len(self.shown[l]) if l < len(self.shown) else 1
+        offset = (rows - 1) / 2 - row
+        if self.rankdir == "TB":
+            return -offset * UNIT_TB, -l * LAYER_TB
+        return l * COLUMN, offset * ROW
 
     def _position(self, l: int, row: float) -> str:
-        """Pinned position (inches) of row `row` of column `l`, columns centred vertically."""
-        rows = len(self.shown[l]) if l < len(self.shown) else 1
-        return f"{l * COLUMN:.3f},{((rows - 1) / 2 - row) * ROW:.3f}!"
+        """Pinned position of unit `row` of layer `l`, as DOT's pos="x,y!"."""
+        x, y = self._place(l, row)
+        return f"{x:.3f},{y:.3f}!"
+
+    def _caption_position(self, l: float) -> str:
+        """Above a layer (LR) or left of it (TB)."""
+        widest = max(len(rows) for rows in self.shown) - 1
+        if self.rankdir == "TB":
+            return f"{-widest / 2 * UNIT_TB - 1.3:.3f},{-l * LAYER_TB:.3f}!"
+        return f"{l * COLUMN:.3f},{widest / 2 * ROW + 0.75:.3f}!"
 
     def _unit_name(self, l: int, j: int) -> str:
         last = len(self.shown) - 1
@@ -393,7 +420,9 @@ class _Drawing:
             return f"x{j + 1}"
         if l == last:
             return "y" if self.network.sizes[l] == 1 else f"y{j + 1}"
-        return f"h{j + 1}"
+        # one hidden layer: h1, h2, h3 as the tutorial writes them; more: h1_2 is unit 2 of
+        # hidden layer 1, as w1_23 is entry (3, 2) of W1
+        return f"h{l}_{j + 1}" if last > 2 else f"h{j + 1}"
 
     def _caption(self, l: int) -> str:
         last = len(self.shown) - 1
@@ -408,9 +437,8 @@ class _Drawing:
 
     def _column(self, l: int) -> None:
         add = self.lines.append
-        top = (max(len(rows) for rows in self.shown) - 1) / 2 * ROW + 0.75
         add(f"  cap{l}" + attributes(label=self._caption(l), **CAPTION,
-                                     pos=f"{l * COLUMN:.3f},{top:.3f}!"))
+                                     pos=self._caption_position(l)))
         inactive = _inactive(self.layers[l - 1]) if l and self.grey_inactive else None
         bias_mask = self._bias_mask(l) if l else None
         for row, j in enumerate(self.shown[l]):
@@ -474,8 +502,8 @@ class _Drawing:
             best, best_score = None, -1.0
             for fraction in LABEL_FRACTIONS:
                 x, y = x0 + fraction * (x1 - x0), y0 + fraction * (y1 - y0)
-                # a label is about 0.35 x 0.17 inches: distances are measured in label sizes
-                score = min(((x - u) / 0.45) ** 2 + ((y - v) / 0.22) ** 2 for u, v in avoid)
+                # a label is about 0.5 x 0.17 inches: distances are measured in label sizes
+                score = min(((x - u) / 0.55) ** 2 + ((y - v) / 0.22) ** 2 for u, v in avoid)
                 if score > best_score + 1e-9:
                     best, best_score = (x, y), score
                 if score >= CLEAR:      # clear of everything: the most central such spot
@@ -488,13 +516,10 @@ class _Drawing:
         """Position in inches of a unit id u{l}_{j}, u{l}_more or bias{l}."""
         if unit.startswith("bias"):
             l = int(unit[4:])
-            text = self._position(l, len(self.shown[l]) - 0.25)
-        else:
-            l, j = unit[1:].split("_")
-            l = int(l)
-            text = self._position(l, self.shown[l].index(None if j == "more" else int(j)))
-        x, y = text.rstrip("!").split(",")
-        return float(x), float(y)
+            return self._place(l, len(self.shown[l]) - 0.25)
+        l, j = unit[1:].split("_")
+        l = int(l)
+        return self._place(l, self.shown[l].index(None if j == "more" else int(j)))
 
     def _edges(self, l: int) -> None:
         add = self.lines.append
@@ -586,12 +611,13 @@ class _Drawing:
         add = self.lines.append
         loss = self.network.loss
         last = len(self.shown) - 1
-        x = last * COLUMN + 0.6 * COLUMN
-        top = (max(len(rows) for rows in self.shown) - 1) / 2 * ROW + 0.75
+        spot = last + 0.6
+        x, y = (0.0, -spot * LAYER_TB) if self.rankdir == "TB" else (spot * COLUMN, 0.0)
         add("  loss" + attributes(label=loss.name or "J", shape="box", style="rounded",
-                                  fixedsize="false", pos=f"{x:.3f},0!",
+                                  fixedsize="false", pos=f"{x:.3f},{y:.3f}!",
                                   tooltip="the loss " + (loss.op.name if loss.op else "")))
-        add("  caploss" + attributes(label="loss", **CAPTION, pos=f"{x:.3f},{top:.3f}!"))
+        add("  caploss" + attributes(label="loss", **CAPTION,
+                                     pos=self._caption_position(spot)))
         for t in self.shown[last]:
             edge = {"class": "loss", "color": "#616161"}
             if self.path and t is not None and (last, t) in self.path[1]:

@@ -15,6 +15,7 @@ GREY = "#9e9e9e"            # dead or saturated units, collapsed edges
 PARAMETER_FILL = "#cfe2f3"
 INPUT_FILL = "#fff2cc"
 OP_FILL = "#f3f3f3"
+CONSTANT_FILL = "#eeeeee"
 
 
 def summary(a) -> str:
@@ -33,6 +34,16 @@ def summary(a) -> str:
             return "[" + ", ".join(f"{v + 0.0:.3g}" for v in a.ravel().astype(float)) + "]"
         a = a.astype(float) + 0.0      # + 0.0 turns -0.0 into 0.0
         return f"min {a.min():.3g}  mean {a.mean():.3g}  max {a.max():.3g}"
+
+
+def dot_text(text) -> str:
+    """`text` for an attribute that the graphviz package quotes: backslashes escaped, line
+    breaks as DOT's \\n (centred lines).
+
+    >>> dot_text("a\\nb")
+    'a\\\\nb'
+    """
+    return str(text).replace("\\", "\\\\").replace("\n", "\\n")
 
 
 def shape_text(shape) -> str:

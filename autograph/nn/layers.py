@@ -8,12 +8,14 @@ shaped (fan_in, fan_out), biases (fan_out,), each a parameter Node with a readab
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Sequence
+from collections import Counter
+from typing import Callable, Iterator, NamedTuple, Sequence
 
+import numpy as np
 
 from autograph.core import Node
-from autograph.nn.activations import (activation_name, get_activation, leaky_relu, maxout,
-                                      radial_basis, relu)
+from autograph.nn.activations import (ACTIVATIONS, activation_name, get_activation, leaky_relu,
+                                      maxout, radial_basis, relu)
 from autograph.nn.init import generator, get_scheme, normal
 from autograph.ops import add, matmul
 
@@ -54,7 +56,7 @@ class Module:
                 seen.add(id(node))
                 found.append((path, node))
         names = [node.name or path for path, node in found]
-        repeated = {name for name in names if names.count(name) > 1}
+        repeated = {name for name, count in Counter(names).items() if count > 1}
         return [(path if name in repeated else name, node)
                 for (path, node), name in zip(found, names)]
 
@@ -70,6 +72,177 @@ class Module:
         """Forget accumulated gradients (`backward` adds to `.grad`)."""
         for node in self.parameters():
             node.grad = None
+
+    def architecture(self) -> dict | None:
+        """What the model is (class, sizes, activations, parameter names) as JSON-ready data,
+        which `nn.save` stores beside the parameters so that `nn.load(path)` rebuilds the
+        model; None for a model that cannot describe itself (its file holds parameters only).
+        """
+        return None
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter's array, by name, in `named_parameters()` order (torch's
+        habit): later training does not change it.
+
+        >>> state = MLP([2, 3, 1], rng=0).state_dict()
+        >>> {name: array.shape for name, array in state.items()}
+        {'W1': (2, 3), 'b1': (3,), 'W2': (3, 1), 'b2': (1,)}
+        """
+        return {name: node.value.copy() for name, node in self.named_parameters()}
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> "IncompatibleKeys":
+        """Set the parameters, in place, from a dict of name -> array (or Node).
+
+        Everything is checked before anything is assigned: the shapes, numbers that fit the
+        parameters' types (no complex into float, no value too large for float32) and, when
+        `strict` (the default), the same names. With `strict=False` the parameters named in
+        `state` are set and the names that did not match are returned. On an error the model
+        is unchanged.
+
+        >>> a, b = MLP([2, 3, 1], rng=0), MLP([2, 3, 1], rng=1)
+        >>> b.load_state_dict(a.state_dict())
+        IncompatibleKeys(missing=[], unexpected=[])
+        >>> bool((a.layers[0].weight.value == b.layers[0].weight.value).all())
+        True
+        """
+        state = {name: np.asarray(value.value if isinstance(value, Node) else value)
+                 for name, value in state.items()}
+        keys = check_layout(self, {name: (a.shape, a.dtype) for name, a in state.items()},
+                            "the state dict", strict)
+        assign(self, state, "the state dict")
+        return keys
+
+
+def _size(architecture: dict, key: str) -> int:
+    value = architecture.get(key)
+    if type(value) is not int or value < 1:          # not a bool, a float or a string
+        raise ValueError(f"{key} must be a positive whole number, got {value!r}")
+    return value
+
+
+def _named(architecture: dict, shapes: list) -> dict:
+    """name -> shape for a layer stack whose shapes are [W, b, W, b, ...]; without biases,
+    the b entries are dropped. Checks the architecture's `bias` and `names`."""
+    bias = architecture.get("bias")
+    if not isinstance(bias, bool):
+        raise ValueError(f"bias must be true or false, got {bias!r}")
+    if not bias:
+        shapes = shapes[::2]
+    names = architecture.get("names")
+    if not isinstance(names, list) or len(names) != len(shapes) or \
+            not all(isinstance(name, str) and name and name.isprintable() for name in names) or \
+            len(set(names)) != len(names):
+        raise ValueError(f"names must be {len(shapes)} distinct names, got {names!r}")
+    return dict(zip(names, shapes))
+
+
+def parameter_layout(architecture) -> dict[str, tuple]:
+    """name -> shape of the parameters of the model an architecture describes, after checking
+    the description field by field (it may come from a file of unknown origin): nothing is
+    allocated, so a file that describes a huge model can be refused before it is built.
+
+    >>> parameter_layout({"class": "Linear", "fan_in": 2, "fan_out": 3, "bias": True,
+    ...                   "names": ["W", "b"]})
+    {'W': (2, 3), 'b': (3,)}
+    """
+    kind = architecture.get("class") if isinstance(architecture, dict) else None
+    if kind not in _DESCRIBED:
+        raise ValueError(f"an architecture is a dict whose class is one of "
+                         f"{', '.join(_DESCRIBED)}; got {architecture!r:.200}")
+    try:
+        return _DESCRIBED[kind]._layout(architecture)
+    except ValueError as error:
+        raise ValueError(f"architecture of {kind}: {error}") from None
+
+
+def build(architecture: dict, arrays: dict) -> Module:
+    """The model an architecture describes, holding copies of `arrays` (name -> array, in the
+    shapes `parameter_layout` gives) as its parameters.
+
+    >>> model = MLP([2, 3, 1], output="sigmoid", rng=0)
+    >>> twin = build(model.architecture(), model.state_dict())
+    >>> twin
+    MLP(2 -> 3 relu -> 1 sigmoid; 13 parameters: W1, b1, W2, b2)
+    """
+    layout = parameter_layout(architecture)
+    for name, shape in layout.items():
+        array = arrays.get(name)
+        if array is None or np.shape(array) != shape:
+            raise ValueError(f"architecture of {architecture['class']}: {name} must be "
+                             f"{shape}, got {None if array is None else np.shape(array)}")
+        if np.asarray(array).dtype.kind != "f":
+            raise ValueError(f"architecture of {architecture['class']}: {name} must hold "
+                             f"floating-point numbers, got {np.asarray(array).dtype}")
+    return _DESCRIBED[architecture["class"]]._build(architecture, arrays)
+
+
+class IncompatibleKeys(NamedTuple):
+    """The names `load_state_dict(strict=False)` could not match: parameters of the model that
+    the state did not set, and entries of the state that the model does not have."""
+    missing: list
+    unexpected: list
+
+
+def check_names(model: Module, names, strict: bool = True) -> IncompatibleKeys:
+    """The names of the model's parameters that `names` misses, and the names it has that the
+    model does not; with `strict`, any of either is a ValueError naming them."""
+    parameters = [name for name, _ in model.named_parameters()]
+    given = set(names)
+    missing = [name for name in parameters if name not in given]
+    known = set(parameters)
+    unexpected = [name for name in names if name not in known]
+    if strict and (missing or unexpected):
+        details = []
+        if missing:
+            details.append(f"missing {', '.join(missing)}")
+        if unexpected:
+            details.append(f"unexpected {', '.join(unexpected[:20])}"
+                           + (f" and {len(unexpected) - 20} more" if len(unexpected) > 20
+                              else ""))
+        raise ValueError(f"parameter names do not match the model ({'; '.join(details)}); "
+                         f"the model has {', '.join(parameters)}")
+    return IncompatibleKeys(missing, unexpected)
+
+
+def check_layout(model: Module, layout: dict, source: str, strict: bool = True
+                 ) -> IncompatibleKeys:
+    """Check name -> (shape, dtype) from `source` (a file, a state dict) against the model's
+    parameters before any number is read or assigned; ValueError names every problem."""
+    keys = check_names(model, list(layout), strict)
+    parameters = dict(model.named_parameters())
+    problems = []
+    for name, (shape, dtype) in layout.items():
+        node = parameters.get(name)
+        if node is None:
+            continue
+        if tuple(shape) != node.shape:
+            problems.append(f"{name} is {tuple(shape)} in {source} but {node.shape} in the "
+                            "model")
+        elif dtype.kind not in "biuf" or not np.can_cast(dtype, node.value.dtype, "same_kind"):
+            problems.append(f"{name} holds {dtype}, which does not fit {node.value.dtype}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return keys
+
+
+def assign(model: Module, arrays: dict, source: str) -> None:
+    """Copy `arrays` (already checked by `check_layout`) into the parameters of the same name,
+    all or none: every array is converted first, and a value too large for the parameter's
+    type (1e300 into float32) is refused."""
+    parameters = dict(model.named_parameters())
+    converted, problems = {}, []
+    for name, array in arrays.items():
+        if name not in parameters:
+            continue
+        dtype = parameters[name].value.dtype
+        with np.errstate(over="ignore"):
+            converted[name] = np.asarray(array).astype(dtype)
+        if np.isinf(converted[name]).sum() > np.isinf(array).sum():
+            problems.append(f"{name} holds values too large for {dtype} in {source}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    for name, values in converted.items():
+        np.copyto(parameters[name].value, values)
 
 
 def _parameters_in(value, path: str):
@@ -118,6 +291,26 @@ class Linear(Module):
         if self.bias is not None and self.bias.shape != self.weight.shape[1:]:
             raise ValueError(f"Linear: bias {names[1]} {self.bias.shape} does not match weight "
                              f"{names[0]} {self.weight.shape}: expected ({self.weight.shape[1]},)")
+
+    def architecture(self) -> dict:
+        """The fan-in, fan-out, bias and names.
+
+        >>> Linear(2, 3, names=("V", "c")).architecture()
+        {'class': 'Linear', 'fan_in': 2, 'fan_out': 3, 'bias': True, 'names': ['V', 'c']}
+        """
+        return {"class": "Linear", "fan_in": self.fan_in, "fan_out": self.fan_out,
+                "bias": self.bias is not None,
+                "names": [name for name, _ in self.named_parameters()]}
+
+    @classmethod
+    def _layout(cls, architecture: dict) -> dict:
+        fan_in, fan_out = (_size(architecture, key) for key in ("fan_in", "fan_out"))
+        return _named(architecture, [(fan_in, fan_out), (fan_out,)])
+
+    @classmethod
+    def _build(cls, architecture: dict, arrays: dict) -> "Linear":
+        names = architecture["names"]
+        return cls.from_arrays(*(arrays[name] for name in names), names=names + [None])
 
     @property
     def fan_in(self) -> int:
@@ -199,6 +392,48 @@ class MLP(Module):
     def forward(self, x) -> Node:
         return self.activations[-1](self.logits(x))
 
+    def architecture(self) -> dict | None:
+        """The sizes, activations and names; None if an activation is a function of your own
+        (or a functools.partial), which no name can rebuild.
+
+        >>> MLP([2, 3, 3], hidden="sigmoid", output="softmax").architecture()["activations"]
+        ['sigmoid', 'softmax']
+        """
+        names = [activation_name(a) for a in self.activations]
+        if any(ACTIVATIONS.get(name) is not a for name, a in zip(names, self.activations)):
+            return None
+        return {"class": "MLP",
+                "sizes": [self.layers[0].fan_in] + [layer.fan_out for layer in self.layers],
+                "activations": names, "bias": self.layers[0].bias is not None,
+                "names": [name for name, _ in self.named_parameters()]}
+
+    @classmethod
+    def _layout(cls, architecture: dict) -> dict:
+        sizes = architecture.get("sizes")
+        if not isinstance(sizes, list) or len(sizes) < 2:
+            raise ValueError(f"MLP: sizes must be a list of at least 2 widths, got {sizes!r}")
+        sizes = [_size({"width": n}, "width") for n in sizes]
+        activations = architecture.get("activations")
+        if not isinstance(activations, list) or len(activations) != len(sizes) - 1 or \
+                not all(isinstance(a, str) and a in ACTIVATIONS for a in activations):
+            raise ValueError(f"MLP: activations must be {len(sizes) - 1} names out of "
+                             f"{', '.join(sorted(ACTIVATIONS))}; got {activations!r}")
+        shapes = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            shapes += [(fan_in, fan_out), (fan_out,)]
+        return _named(architecture, shapes)
+
+    @classmethod
+    def _build(cls, architecture: dict, arrays: dict) -> "MLP":
+        model = cls.__new__(cls)
+        names, per_layer = architecture["names"], 2 if architecture["bias"] else 1
+        model.layers = [Linear.from_arrays(*(arrays[name] for name in names[i:i + per_layer]),
+                                           names=names[i:i + per_layer] + [None])
+                        for i in range(0, len(names), per_layer)]
+        model.sizes = [model.layers[0].fan_in] + [layer.fan_out for layer in model.layers]
+        model.activations = [get_activation(name) for name in architecture["activations"]]
+        return model
+
     def logits(self, x) -> Node:
         """The output before the output units: the logits that the losses take."""
         *hidden, last = self.layers
@@ -263,3 +498,7 @@ class Sequential(Module):
         for step in self.steps:
             x = step(x)
         return x
+
+
+# The classes whose architecture() a file can hold, by the name it stores.
+_DESCRIBED = {"MLP": MLP, "Linear": Linear}

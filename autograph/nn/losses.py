@@ -3,11 +3,18 @@
 The classification losses take *logits*, the affine outputs before softmax or sigmoid, and are
 fused with log-softmax / softplus so that they stay finite at logits of +-1000. A model whose
 output unit is softmax (or sigmoid), such as the tutorial's network, can be passed as it is:
-when `output` is a softmax (sigmoid) Node of a recorded graph, the loss reads the logits under
-it. Under `no_grad()` no graph is recorded, so there pass logits (`MLP.logits(x)`); a softmax
-or sigmoid output made under `no_grad()` is refused, never misread as logits.
 
-Targets are class indices (n,) or one-hot rows (n, k), the tutorial's T.
+- `cross_entropy` reads a `softmax(z)` Node of a recorded graph as its logits z, when the
+  softmax runs over the last axis, the classes. A softmax over another axis is refused: its
+  values are not the class probabilities the loss needs.
+- `binary_cross_entropy` reads a `sigmoid(z)` Node as its logits z.
+- A softmax given to `binary_cross_entropy`, or a sigmoid to `cross_entropy`, is refused.
+- Under `no_grad()` no graph is recorded, so there pass logits (`MLP.logits(x)`): a softmax or
+  sigmoid output made under `no_grad()` is refused, never misread as logits.
+
+Any other array or Node is taken to be logits (`log_softmax(z)` may also be passed: it is its
+own log-softmax). Targets are checked against the batch: class indices (n,) or (n, 1), or
+one-hot rows (n, k) for logits (n, k); anything else is refused naming both shapes.
 """
 
 from __future__ import annotations
@@ -17,21 +24,36 @@ from functools import lru_cache
 import numpy as np
 
 from autograph.core import Node, ShapeError
-from autograph.ops import log_softmax, reshape, sigmoid, softplus, sum, value_of
+from autograph.ops import log_softmax, reshape, sigmoid, softplus, sum, value_of, where
 from autograph.ops.activations import _softmax_op
 
+_UNITS = {"cross_entropy": _softmax_op, "binary_cross_entropy": sigmoid}
 
-def _logits(output, unit):
-    """The input of `output` if it is a softmax / sigmoid Node of a recorded graph, else
-    `output`: losses then use the stable log_softmax(z) instead of log(softmax(z))."""
-    if isinstance(output, Node) and output.op is unit:
-        if not output.parents:
-            raise ValueError(f"the output is a {unit.name} computed under no_grad(), which does "
-                             "not keep its logits: pass the logits (model.logits(x)), or compute "
-                             "the loss outside no_grad()")
-        if unit is not _softmax_op or output.params["axis"] in (-1, output.ndim - 1):
-            return output.parents[0]
-    return output
+
+def _logits(output, loss: str):
+    """The logits under `output` if it is the output unit of `loss` in a recorded graph (a
+    softmax over the classes, a sigmoid), else `output` itself; refused where reading either
+    way would give a wrong number."""
+    if not isinstance(output, Node) or output.op is None:
+        return output
+    unit = _UNITS[loss]
+    for name, other in _UNITS.items():
+        if output.op is other and other is not unit:
+            raise ValueError(f"{loss}: the output is a {other.name}, which {loss} cannot read "
+                             f"as logits or as probabilities: use {name}, or pass the logits")
+    if output.op is not unit:
+        return output
+    if not output.parents:
+        raise ValueError(f"{loss}: the output is a {unit.name} computed under no_grad(), which "
+                         "does not keep its logits: pass the logits (model.logits(x)), or "
+                         "compute the loss outside no_grad()")
+    if unit is _softmax_op:
+        axis = output.params["axis"]
+        if output.ndim == 0 or axis not in (-1, output.ndim - 1):
+            raise ValueError(f"{loss}: the output is softmax(z, axis={axis}) of shape "
+                             f"{output.shape}, not a softmax over the classes (the last axis): "
+                             "pass the logits z with the classes on the last axis")
+    return output.parents[0]
 
 
 def _reduce(total, count: int, reduction: str):
@@ -58,43 +80,89 @@ def one_hot_targets(targets, classes: int, dtype=np.float64) -> np.ndarray:
     """
     targets = np.asarray(value_of(targets))
     if targets.ndim >= 2 and targets.shape[-1] == classes:
-        return targets
+        return _cast(targets, np.dtype(dtype), "one_hot_targets")
     if targets.ndim >= 2 and targets.shape[-1] == 1:          # indices as a column (n, 1)
         targets = targets[..., 0]
-    if targets.dtype.kind not in "iub" and not np.array_equal(targets, np.round(targets)):
-        raise ValueError(f"targets of shape {targets.shape} are neither class indices nor "
+    return _expand(targets, classes, np.dtype(dtype))
+
+
+def _expand(labels: np.ndarray, classes: int, dtype: np.dtype) -> np.ndarray:
+    """Class indices of any shape as one-hot rows of `classes` along a new last axis."""
+    if labels.dtype.kind not in "iub" and not (np.isfinite(labels).all()
+                                              and np.array_equal(labels, np.round(labels))):
+        raise ValueError(f"targets of shape {labels.shape} are neither class indices nor "
                          f"one-hot rows of {classes} classes")
-    labels = targets.astype(np.intp, copy=False)
+    labels = labels.astype(np.intp, copy=False)
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"class indices must lie in [0, {classes}), got {labels.min()} .. "
                          f"{labels.max()}")
-    return _identity(classes, np.dtype(dtype)).take(labels, axis=0)
+    return _identity(classes, dtype).take(labels, axis=0)
+
+
+def _cast(targets: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """Array targets in the output's float type, so that float32 logits give a float32 loss;
+    refused where a target does not fit the type (1e300 in float32 would become inf)."""
+    if targets.dtype == dtype or dtype.kind != "f":
+        return targets
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = targets.astype(dtype)
+    if np.count_nonzero(np.isinf(cast)) > np.count_nonzero(np.isinf(targets)):
+        raise ValueError(f"{name}: targets hold values too large for the output's {dtype}")
+    return cast
 
 
 def cross_entropy(logits, targets, reduction: str = "mean") -> Node:
     """The negative log-likelihood of the categorical distribution: -sum T log softmax(z),
-    summed over the classes and then averaged (or summed) over the examples.
+    summed over the classes (the last axis) and then averaged (or summed) over the examples.
 
     This is minus the tutorial's cost J = sum T log Y, so its minimum is the maximum of the
-    likelihood. Finite at logits of +-1000.
+    likelihood. Finite at logits of +-1000; a logit of -inf is a class of probability 0.
+    Targets: class indices (n,) or (n, 1), or one-hot (or soft) rows (n, k), as an array; soft
+    rows that need a gradient as a Node (n, k).
 
     >>> cross_entropy(Node([[1000.0, -1000.0]]), np.array([1]))     # not inf
     Node(2000., op=divide)
+    >>> round(cross_entropy(Node([[2.0, -np.inf, 0.5]]), [0]).item(), 4)
+    0.2014
     """
-    z = _logits(logits, _softmax_op)
+    z = _logits(logits, "cross_entropy")
+    shape = np.shape(value_of(z))
+    if len(shape) == 0:
+        raise ShapeError("cross_entropy: the logits are a scalar; they need a class axis "
+                         "(the last), e.g. (n, k)")
+    dtype = np.asarray(value_of(z)).dtype
+    log_p = log_softmax(z)
     if isinstance(targets, Node):               # soft targets that may need a gradient
         T = _same_shape(targets, z, "cross_entropy")
+        if np.isneginf(value_of(log_p)).any():
+            raise ValueError("cross_entropy: logits of -inf with targets that need a gradient: "
+                             "the gradient with respect to the targets is infinite there; "
+                             "pass the targets as an array")
+        terms = T * log_p
     else:
-        T = one_hot_targets(targets, np.shape(value_of(z))[-1], np.result_type(value_of(z)))
-    shape = np.shape(value_of(T))
-    return _reduce(-sum(T * log_softmax(z)), int(np.prod(shape[:-1])), reduction)
+        targets = np.asarray(value_of(targets))
+        if targets.shape != shape and targets.shape not in (shape[:-1], shape[:-1] + (1,)):
+            raise ShapeError(f"cross_entropy: targets {targets.shape} do not fit logits {shape}: "
+                             f"pass class indices {shape[:-1]} or one-hot rows {shape}")
+        dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+        if targets.shape == shape:              # one-hot (or soft) rows
+            T = _cast(targets, dtype, "cross_entropy")
+        else:       # class indices (n,) or (n, 1): told by the shape, never by the values
+            T = _expand(targets.reshape(shape[:-1]), shape[-1], dtype)
+        if np.isneginf(value_of(log_p)).any():
+            # a class of probability 0 (a logit of -inf, or a gap beyond the type's range)
+            # that is not the target adds nothing: 0 * -inf would make the loss nan
+            log_p = where(T != 0, log_p, 0.0)
+        terms = T * log_p
+    return _reduce(-sum(terms), int(np.prod(shape[:-1])), reduction)
 
 
 def _same_shape(targets, output, name: str):
     """Targets shaped as the output: (n,) and (n, 1) are the same data, and must never
-    broadcast to (n, n). A Node stays a Node, so that its gradient is kept."""
+    broadcast to (n, n). A Node stays a Node, so that its gradient is kept; an array takes the
+    output's float type."""
     if not isinstance(targets, Node):
-        targets = np.asarray(targets)
+        targets = _cast(np.asarray(targets), np.asarray(value_of(output)).dtype, name)
     shape, given = np.shape(value_of(output)), np.shape(value_of(targets))
     if given == shape:
         return targets
@@ -111,7 +179,7 @@ def binary_cross_entropy(logits, targets, reduction: str = "mean") -> Node:
     >>> binary_cross_entropy(Node([[-1000.0]]), np.array([1.0]))
     Node(1000., op=divide)
     """
-    z = _logits(logits, sigmoid)
+    z = _logits(logits, "binary_cross_entropy")
     t = _same_shape(targets, z, "binary_cross_entropy")
     return _reduce(sum(softplus(z) - t * z), np.size(value_of(t)), reduction)
 
@@ -152,7 +220,15 @@ def classification_rate(output, targets, threshold: float | None = None) -> floa
     >>> classification_rate(np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([1, 1]))
     0.5
     """
-    return float(np.mean(predict(output, threshold) == class_labels(targets)))
+    predicted, labels = predict(output, threshold), class_labels(targets)
+    shape, given = np.shape(value_of(output)), np.shape(value_of(targets))
+    rows = len(given) >= 2 and given[-1] > 1                 # one-hot rows, not indices
+    if predicted.shape != labels.shape or (rows and given != shape):
+        raise ShapeError(f"classification_rate: targets {given} do not fit the output "
+                         f"{shape}: pass class indices {predicted.shape}"
+                         + (f" or one-hot rows {shape}" if len(shape) >= 2 and shape[-1] > 1
+                            else ""))
+    return float(np.mean(predicted == labels))
 
 
 __all__ = ["binary_cross_entropy", "class_labels", "classification_rate", "cross_entropy",

@@ -3,7 +3,11 @@
 `step()` updates each parameter's array in place (`p.value -= ...`), so arrays that users or
 other objects hold stay the parameters' own. Each optimizer keeps one scratch array per
 parameter, so a step allocates nothing. Parameters with no gradient (unused in the loss) are
-left alone.
+left alone, their optimizer state too.
+
+A step is all or nothing: every gradient is checked (its shape is the parameter's, its numbers
+real and castable to the parameter's type) before anything moves, so a step that fails leaves
+the parameters and the optimizer's state (moments, velocities, step counts) as they were.
 
 >>> model = ag.MLP([2, 3, 3], rng=0)
 >>> X, classes = np.random.default_rng(0).standard_normal((30, 2)), np.arange(30) % 3
@@ -44,10 +48,47 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
-        """Move every parameter that has a gradient one step."""
+        """Move every parameter that has a gradient one step; if any gradient does not fit
+        its parameter, raise before moving any (ValueError naming the parameter)."""
+        for i in self._checked():
+            p = self.parameters[i]
+            self._update(i, p.value, p.grad, self._scratch[i])
+
+    def _checked(self) -> list[int]:
+        """The indices of the parameters to update, after checking every one of them."""
+        moving = []
         for i, p in enumerate(self.parameters):
-            if p.grad is not None:
-                self._update(i, p.value, p.grad, self._scratch[i])
+            grad = p.grad
+            if grad is None:
+                continue
+            scratch, value = self._scratch[i], p.value
+            # the usual case, what backward leaves: one comparison chain, no message built
+            if not (type(grad) is np.ndarray and grad.shape == scratch.shape
+                    and grad.dtype == scratch.dtype and type(value) is np.ndarray
+                    and value.shape == scratch.shape and value.dtype == scratch.dtype):
+                self._check(i, p)
+            moving.append(i)
+        return moving
+
+    def _check(self, i: int, p: Node) -> None:
+        """Raise, naming the parameter, if its gradient cannot update it."""
+        scratch, grad, name = self._scratch[i], p.grad, p.name or f"parameter {i}"
+        if type(p.value) is not np.ndarray or p.value.shape != scratch.shape or \
+                p.value.dtype != scratch.dtype:
+            raise ValueError(f"{type(self).__name__}.step: {name} is now "
+                             f"{np.shape(p.value)} {getattr(p.value, 'dtype', '')}, but "
+                             f"was {scratch.shape} {scratch.dtype} when the optimizer was "
+                             "made; nothing was updated")
+        grad = np.asarray(grad)
+        if grad.shape != scratch.shape:
+            raise ValueError(f"{type(self).__name__}.step: the gradient of {name} is "
+                             f"{grad.shape} but the parameter is {scratch.shape}; nothing "
+                             "was updated")
+        if grad.dtype.kind not in "biuf" or not np.can_cast(grad.dtype, scratch.dtype,
+                                                             "same_kind"):
+            raise ValueError(f"{type(self).__name__}.step: the gradient of {name} holds "
+                             f"{grad.dtype}, which does not fit {scratch.dtype}; nothing "
+                             "was updated")
 
     def _update(self, i: int, value: np.ndarray, grad: np.ndarray, scratch: np.ndarray) -> None:
         raise NotImplementedError
@@ -113,6 +154,9 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba 2015): steps of size about lr in each coordinate, scaled by running
     estimates of the gradient's mean m and uncentred variance v, with bias correction:
     w <- w - lr * m_hat / (sqrt(v_hat) + eps).
+
+    Each parameter counts its own steps (as torch's Adam does), so one that had no gradient
+    in some steps gets its bias correction right when it has one again.
     """
 
     def __init__(self, parameters, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
@@ -121,19 +165,14 @@ class Adam(Optimizer):
         if not all(0 <= b < 1 for b in betas):
             raise ValueError(f"Adam: betas must lie in [0, 1), got {betas}")
         self.betas, self.eps = betas, eps
-        self.steps = 0
+        self.steps = [0] * len(self.parameters)
         self.m = [np.zeros_like(p.value) for p in self.parameters]
         self.v = [np.zeros_like(p.value) for p in self.parameters]
 
-    def step(self) -> None:
-        self.steps += 1
-        beta1, beta2 = self.betas
-        self._correction1 = 1.0 - beta1 ** self.steps
-        self._root_correction2 = np.sqrt(1.0 - beta2 ** self.steps)
-        super().step()
-
     def _update(self, i, value, grad, scratch):
         beta1, beta2 = self.betas
+        self.steps[i] = t = self.steps[i] + 1
+        correction1, root_correction2 = 1.0 - beta1 ** t, np.sqrt(1.0 - beta2 ** t)
         m, v = self.m[i], self.v[i]
         m *= beta1                                  # m <- beta1 m + (1 - beta1) g
         np.multiply(grad, 1.0 - beta1, out=scratch)
@@ -143,10 +182,10 @@ class Adam(Optimizer):
         scratch *= 1.0 - beta2
         v += scratch
         np.sqrt(v, out=scratch)                     # sqrt(v_hat) + eps
-        scratch /= self._root_correction2
+        scratch /= root_correction2
         scratch += self.eps
         np.divide(m, scratch, out=scratch)          # m_hat / (sqrt(v_hat) + eps), times lr
-        scratch *= self.lr / self._correction1
+        scratch *= self.lr / correction1
         value -= scratch
 
 

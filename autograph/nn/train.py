@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -35,14 +36,24 @@ class History:
         return text + ")"
 
 
+def _in_notebook() -> bool:
+    """Running in a Jupyter kernel, where stdout is no terminal but a bar still shows."""
+    ipython = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return ipython is not None and "IPKernelApp" in getattr(ipython, "config", {})
+
+
 def _epochs(epochs: int, progress):
     """The epoch range, wrapped in a tqdm bar when asked, or (by default) when stdout is a
-    terminal and tqdm is installed; the default bar appears only once a run has taken 1 s."""
-    if progress is False or (progress is None and not sys.stdout.isatty()):
+    terminal or a notebook and tqdm is installed; the default bar appears only once a run has
+    taken 1 s. tqdm.auto draws a notebook widget in Jupyter (with ipywidgets), text elsewhere."""
+    if progress is False or (progress is None and not (sys.stdout.isatty() or _in_notebook())):
         return range(epochs), None
     try:
-        from tqdm import tqdm
+        from tqdm.auto import tqdm
     except ImportError:
+        if progress:
+            warnings.warn("fit(progress=True): no progress bar, tqdm is not installed "
+                          "(pip install tqdm)", stacklevel=3)
         return range(epochs), None
     bar = tqdm(range(epochs), unit="epoch", file=sys.stdout, delay=1.0 if progress is None else 0)
     return bar, bar

@@ -6,6 +6,7 @@ from autograph.ops.shape import (broadcast_to, concatenate, expand_dims, reshape
                                  stack, swapaxes, take, transpose)
 from autograph.ops.arithmetic import add, divide, matmul, multiply, negative, power, subtract
 from autograph.ops.reductions import logsumexp, max, mean, sum
+from autograph.ops import linalg  # noqa: F401  (registers numpy's products and numpy.linalg)
 from autograph.ops.activations import (leaky_relu, log_softmax, relu, sigmoid, softmax,
                                        softplus, tanh)
 

@@ -7,8 +7,19 @@ from functools import lru_cache
 import numpy as np
 
 
-@lru_cache(maxsize=64)
+# Ones vectors up to this length are kept (at most 64 of them, 4 MiB in all); a longer one is
+# made afresh, which costs less than the sum it serves.
+_CACHED_ONES = 4096
+
+
 def _ones(n: int, dtype) -> np.ndarray:
+    if n > _CACHED_ONES:
+        return np.ones(n, dtype=dtype)
+    return _cached_ones(n, dtype)
+
+
+@lru_cache(maxsize=64)
+def _cached_ones(n: int, dtype) -> np.ndarray:
     ones = np.ones(n, dtype=dtype)
     ones.flags.writeable = False
     return ones

@@ -56,7 +56,7 @@ class Demo:
         self.report.figure(path, caption, width)
 
     def diagram(self, diagram, name: str, caption: str, width: int | None = None) -> None:
-        path = diagram.render(self.folder / f"{name}.svg", "svg")
+        path = diagram.render(self.folder / f"{name}.svg")
         self.report.figure(path, caption, width)
 
     def printed(self, key: str, code: str, value, label: str = "", **options):

@@ -310,7 +310,8 @@ def run(out=print, steps: int = 100, diagrams=None, format: str = "dot") -> bool
         if diagrams is not None and not example.report.ok:
             name = re.sub(r"[^a-z0-9]+", "-", example.title.lower()).strip("-")[:60]
             try:
-                out(f"   drawn: {example.diagram().render(Path(diagrams) / name, format)}")
+                path = Path(diagrams) / f"{name}.{format}"
+                out(f"   drawn: {example.diagram().render(path)}")
             except (RuntimeError, OSError) as error:   # no autograph.diagrams, no Graphviz
                 out(f"   not drawn: {error}")
         out("")

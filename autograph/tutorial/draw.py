@@ -17,11 +17,11 @@ def draw_tutorial(folder, format: str = "svg", out=print) -> list:
         output = build()
         for kind, diagram in (("graph", graph_diagram(output, title=f"{title}: operations")),
                               ("network", network_diagram(output, title=title))):
-            written.append(diagram.render(folder / f"{name}-{kind}.{format}", format))
+            written.append(diagram.render(folder / f"{name}-{kind}.{format}"))
             out(f"  {written[-1]}")
     loss = training_loss()
     figure = network_diagram(loss, paths_to=("W", (0, 0)),
                              title="chain rule (section 2.2.4)")
-    written.append(figure.render(folder / f"chain-rule-paths.{format}", format))
+    written.append(figure.render(folder / f"chain-rule-paths.{format}"))
     out(f"  {written[-1]}")
     return written

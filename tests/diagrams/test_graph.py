@@ -57,8 +57,8 @@ def test_a_node_used_twice_keeps_both_edges():
 
 def test_argument_order_is_numbered_where_it_matters():
     a, b = ag.parameter(1.0, name="a"), ag.parameter(2.0, name="b")
-    assert re.findall(r'-> n2 \[label="(\d)"\]', graph_diagram(a - b).source) == ["1", "2"]
-    assert 'label="1"' not in graph_diagram(a + b).source
+    assert re.findall(r'-> n2 \[headlabel="(\d)"', graph_diagram(a - b).source) == ["1", "2"]
+    assert 'headlabel=' not in graph_diagram(a + b).source
 
 
 def test_values_and_gradients_are_summarised():
@@ -108,3 +108,13 @@ def test_a_leaf_used_everywhere_is_drawn_beside_each_use():
     copies = [text for node, text in statements(source).items() if 'label="W\\n(2, 2)' in text]
     assert len(copies) == 10 and all("used 10 times" in text for text in copies)
     assert source.count("->") == 30                      # still one edge per argument
+
+
+def test_the_legend_names_the_kinds_of_node_drawn():
+    W = ag.parameter([1.0, 2.0], name="W")
+    source = graph_diagram((W * ag.constant([3.0, 4.0], name="x")).sum()).source
+    legend = re.search(r"<TR><TD BGCOLOR.*?</TR>", source).group(0)
+    assert re.findall(r">(\w+)</TD>", legend) == ["parameter", "input", "operation"]
+    assert "<TABLE" not in graph_diagram((W * W).sum(), legend=False).source
+    with pytest.raises(ValueError, match="rankdir='down'"):
+        graph_diagram(W.sum(), rankdir="down")

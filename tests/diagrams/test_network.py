@@ -239,3 +239,41 @@ def test_paths_through_a_collapsed_layer_are_marked_too():
     # w_10,1 leads into h10, which is behind the ellipsis: its edges out are drawn collapsed
     purple = re.findall(rf'^  (\S+) -> (\S+) \[.*color="{style.PATH}"', source, flags=re.M)
     assert sorted(purple) == [("u0_0", "u1_more"), ("u1_more", "u2_0"), ("u1_more", "u2_1")]
+
+
+def test_units_of_several_hidden_layers_carry_the_layer_index():
+    one = unit_labels(network_diagram(tutorial.two_layer()).source)
+    assert one == ["x1", "x2", "h1", "h2", "h3", "y"]       # one hidden layer: the tutorial's
+    two = unit_labels(network_diagram(tutorial.three_layer()).source)
+    assert two == ["x1", "x2", "h1_1", "h1_2", "h1_3", "h2_1", "h2_2", "h2_3", "y1", "y2", "y3"]
+
+
+def positions(source: str) -> dict:
+    return {unit: (float(x), float(y)) for unit, x, y in
+            re.findall(r'^  (u\d+_\d+) \[.*pos="([-\d.]+),([-\d.]+)!"', source, flags=re.M)}
+
+
+def test_rankdir_lays_the_layers_out_left_to_right_or_top_to_bottom():
+    across = positions(network_diagram(tutorial.two_layer()).source)
+    down = positions(network_diagram(tutorial.two_layer(), rankdir="TB").source)
+    assert across["u0_0"][0] < across["u1_0"][0] < across["u2_0"][0]          # x grows
+    assert across["u1_0"][1] > across["u1_1"][1] > across["u1_2"][1]          # h1 on top
+    assert down["u0_0"][1] > down["u1_0"][1] > down["u2_0"][1]                # y falls
+    assert down["u1_0"][0] < down["u1_1"][0] < down["u1_2"][0]                # h1 on the left
+    assert sorted(edges(network_diagram(tutorial.two_layer(), rankdir="TB").source)) == \
+        sorted(edges(network_diagram(tutorial.two_layer()).source))
+    with pytest.raises(ValueError, match="rankdir='BT'"):
+        network_diagram(tutorial.two_layer(), rankdir="BT")
+
+
+def test_edge_labels_keep_apart_in_both_directions():
+    """Every label is at least a label's size away from every other label of its layer."""
+    for rankdir in ("LR", "TB"):
+        source = network_diagram(tutorial.four_layer_loss(), rankdir=rankdir,
+                                 show_bias=True).source
+        spots = [(float(x), float(y)) for x, y in re.findall(
+            r'^  \S+__\S+ \[label=.*pos="([-\d.]+),([-\d.]+)!"', source, flags=re.M)]
+        assert len(spots) == 6 + 3 * 9 + 4 * 3        # weights and biases
+        for i, (x0, y0) in enumerate(spots):
+            for x1, y1 in spots[i + 1:]:
+                assert abs(x0 - x1) >= 0.3 or abs(y0 - y1) >= 0.15, (rankdir, x0, y0, x1, y1)

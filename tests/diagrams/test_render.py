@@ -2,11 +2,16 @@
 renderer is installed, and `autograph draw`."""
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import graphviz
+import numpy as np
 import pytest
+from graphviz.backend import dot_command
 
+import autograph as ag
 from autograph.cli import main
-from autograph.diagrams import (Diagram, RendererNotFound, diagram, find_renderer,
+from autograph.diagrams import (Diagram, RenderError, RendererNotFound, diagram, find_renderer,
                                 graph_diagram, network_diagram)
 from autograph.tutorial import networks as tutorial
 
@@ -27,36 +32,113 @@ def svg_texts(svg: bytes) -> list:
 
 def test_network_renders_to_valid_svg_and_png(tmp_path):
     d = network_diagram(tutorial.two_layer())
+    assert isinstance(d, graphviz.Digraph)
     svg_path = d.render(tmp_path / "net.svg")
-    texts = svg_texts(svg_path.read_bytes())
+    assert svg_path == str(tmp_path / "net.svg")
+    texts = svg_texts(Path(svg_path).read_bytes())
     for unit in ["x1", "x2", "h1", "h2", "h3", "y", "w11", "w32", "v3"]:
         assert unit in texts
-    png_path = d.render(tmp_path / "net", format="png")
-    assert png_path.name == "net.png"
-    data = png_path.read_bytes()
+    data = Path(d.render(tmp_path / "net.png")).read_bytes()
     assert data.startswith(PNG_SIGNATURE) and len(data) > 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.png", "net.svg"]
 
 
 def test_graph_renders_to_valid_svg(tmp_path):
     path = graph_diagram(tutorial.four_layer_loss(), values=True).render(tmp_path / "g.svg")
-    texts = svg_texts(path.read_bytes())
+    texts = svg_texts(Path(path).read_bytes())
     assert "W0" in texts and "log_softmax(axis=-1)" in texts
+    assert {"parameter", "input", "operation"} <= set(texts) and "constant" not in texts
 
 
-def test_render_chooses_the_format_from_the_suffix(tmp_path):
-    d = Diagram("digraph { a -> b }")
-    assert d.render(tmp_path / "a.png").read_bytes().startswith(PNG_SIGNATURE)
-    assert d.render(tmp_path / "a").name == "a.svg"
-    assert d.render(tmp_path / "a.dot").read_text() == d.source
-    with pytest.raises(ValueError, match="format 'pdf'"):
-        d.render(tmp_path / "a", format="pdf")
+def test_render_keeps_graphvizs_habits(tmp_path):
+    d = Diagram("ab")
+    d.edge("a", "b")
+    # a name without a format suffix: the DOT source there, the drawing beside it
+    out = d.render("ab", directory=tmp_path, format="png")
+    assert out == str(tmp_path / "ab.png")
+    assert (tmp_path / "ab").read_text() == d.source
+    assert (tmp_path / "ab.png").read_bytes().startswith(PNG_SIGNATURE)
+    d.render(tmp_path / "c", format="svg", cleanup=True)
+    assert not (tmp_path / "c").exists() and (tmp_path / "c.svg").exists()
+    d.render(outfile=tmp_path / "d.svg")
+    ET.fromstring((tmp_path / "d.svg").read_bytes())
+    assert d.render(tmp_path / "e.dot") and (tmp_path / "e.dot").read_text() == d.source
+    with pytest.raises(ValueError, match="names the format 'png' but format='svg'"):
+        d.render(tmp_path / "x.png", format="svg")
+    assert d.pipe().startswith(b"<?xml") and d.pipe("png").startswith(PNG_SIGNATURE)
 
 
-def test_jupyter_displays_svg_and_png():
+def test_view_renders_then_opens_the_viewer(tmp_path, monkeypatch):
+    d = network_diagram(tutorial.logistic_unit())
+    opened = []
+    monkeypatch.setattr(Diagram, "_view", lambda self, path, format, quiet:
+                        opened.append((Path(path).name, format)))
+    d.view(tmp_path / "unit.svg")
+    assert opened == [("unit.svg", "svg")]
+
+
+def test_restyling_and_copies(tmp_path):
+    d = graph_diagram(tutorial.logistic_unit(), title="unit")
+    d.attr(rankdir="TB")
+    d.node_attr["fontsize"] = "20"
+    copy = d.copy()
+    assert copy.title == "unit" and copy.source == d.source and isinstance(copy, Diagram)
+    assert "rankdir=TB" in d.source and "fontsize=20" in d.source
+    ET.fromstring(d.pipe(encoding="utf-8"))
+
+
+def test_pdf_is_written_as_named_or_refused_naming_the_renderer(tmp_path):
+    d = network_diagram(tutorial.logistic_unit())
+    renderer = Path(find_renderer()).name
+    if renderer.startswith("graphviz-pure"):         # it writes svg and png, not pdf (yet)
+        with pytest.raises(RenderError, match=r"graphviz-pure \(.*\) failed .* as pdf: .+"):
+            d.render(tmp_path / "net.pdf")
+    else:
+        assert Path(d.render(tmp_path / "net.pdf")).read_bytes().startswith(b"%PDF")
+    assert not (tmp_path / "net.pdf.svg").exists()
+    assert [p.name for p in tmp_path.iterdir()] in ([], ["net.pdf"])
+
+
+def test_a_failing_renderer_is_named_with_its_message(tmp_path, monkeypatch):
+    fake = tmp_path / "fake-dot"
+    fake.write_text("#!/bin/sh\necho 'syntax error in line 3' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("AUTOGRAPH_DOT", str(fake))
+    d = network_diagram(tutorial.logistic_unit())
+    (tmp_path / "net.svg").write_text("earlier")
+    with pytest.raises(RenderError, match=r"fake-dot .* exit status 3 rendering '2-1 "
+                                          r"network' as svg: syntax error in line 3") as error:
+        d.render(tmp_path / "net.svg")
+    assert isinstance(error.value, graphviz.CalledProcessError)
+    assert (tmp_path / "net.svg").read_text() == "earlier"       # written atomically
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fake-dot", "net.svg"]
+
+
+def test_png_renders_with_no_dot_on_path(monkeypatch, tmp_path):
+    monkeypatch.delenv("AUTOGRAPH_DOT", raising=False)
+    monkeypatch.setenv("PATH", "")           # graphviz-pure is found beside the interpreter
+    assert Path(find_renderer()).name.startswith("graphviz-pure")
+    before = dot_command.DOT_BINARY
+    path = network_diagram(tutorial.two_layer()).render(tmp_path / "net.png")
+    assert Path(path).read_bytes().startswith(PNG_SIGNATURE)
+    assert dot_command.DOT_BINARY == before          # the graphviz package is left as it was
+
+
+def test_jupyter_shows_one_svg_scaled_to_the_page():
     d = network_diagram(tutorial.logistic_unit())
     bundle = d._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml"}
     ET.fromstring(bundle["image/svg+xml"])
-    assert d._repr_png_().startswith(PNG_SIGNATURE)
+    # no second image for IPython's other formatters to add
+    assert not any(hasattr(d, name) for name in ("_repr_png_", "_repr_svg_", "_repr_jpeg_"))
+    x = ag.parameter(np.ones(3), name="x")
+    for _ in range(40):
+        x = ag.tanh(x) * 1.5
+    wide = graph_diagram(x.sum())
+    full = ET.fromstring(wide.pipe())
+    shown = ET.fromstring(wide._repr_mimebundle_()["image/svg+xml"])
+    width = lambda svg: float(svg.get("width").removesuffix("pt"))  # noqa: E731
+    assert width(full) > 1000 and width(shown) <= 10 * 72 + 1
 
 
 def test_no_renderer_says_what_to_install_and_keeps_the_source(no_renderer, tmp_path):

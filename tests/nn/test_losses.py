@@ -63,11 +63,36 @@ def test_a_softmax_output_is_read_as_its_logits():
     assert same == pytest.approx(nn.cross_entropy(Z, LABELS).item())
 
 
-def test_a_softmax_over_another_axis_is_not_mistaken_for_the_classes():
-    z = ag.constant(Z)
-    probabilities = ag.softmax(z, axis=0)
-    assert nn.cross_entropy(probabilities, LABELS).item() == pytest.approx(
-        numpy_cross_entropy(probabilities.value, T) / 6)
+@pytest.mark.parametrize("axis", [0, -2])
+def test_a_softmax_over_another_axis_is_refused_not_read_as_logits(axis):
+    # it used to be taken for logits: 0.529 where the truth for its logits is 0.741
+    probabilities = ag.softmax(ag.constant(Z), axis=axis)
+    with pytest.raises(ValueError, match=rf"softmax\(z, axis={axis}\) of shape \(6, 4\), not a "
+                                         r"softmax over the classes .* pass the logits"):
+        nn.cross_entropy(probabilities, LABELS)
+
+
+def test_a_softmax_over_the_last_axis_of_any_batch_shape_is_read_as_its_logits():
+    z = rng.standard_normal((2, 3, 4))
+    labels = rng.integers(0, 4, (2, 3))
+    expected = numpy_cross_entropy(z.reshape(6, 4), np.eye(4)[labels.reshape(6)]) / 6
+    for output in (ag.softmax(ag.constant(z)), ag.softmax(ag.constant(z), axis=2), z):
+        assert nn.cross_entropy(output, labels).item() == pytest.approx(expected)
+    one = nn.cross_entropy(ag.softmax(ag.constant(Z[0])), LABELS[0]).item()
+    assert one == pytest.approx(numpy_cross_entropy(Z[:1], T[:1]))
+
+
+@pytest.mark.parametrize("loss,output,use", [
+    (nn.cross_entropy, lambda z: ag.sigmoid(z), "use binary_cross_entropy"),
+    (nn.binary_cross_entropy, lambda z: ag.softmax(z), "use cross_entropy")])
+def test_the_other_loss_s_output_unit_is_refused(loss, output, use):
+    with pytest.raises(ValueError, match=use):
+        loss(output(ag.constant(Z)), T)
+
+
+def test_a_log_softmax_output_may_be_passed_as_logits():
+    assert nn.cross_entropy(ag.log_softmax(ag.constant(Z)), LABELS).item() == \
+        pytest.approx(numpy_cross_entropy(Z, T) / 6)
 
 
 def test_bad_targets_and_reductions_say_what_is_wrong():

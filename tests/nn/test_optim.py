@@ -4,6 +4,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograph as ag
 from autograph import nn
@@ -124,3 +126,87 @@ def test_bad_settings_are_refused():
         nn.Nesterov([w], lr=0.1, momentum=1.5)
     with pytest.raises(TypeError, match="expected parameter Nodes"):
         nn.Adam([ag.constant([1.0])])
+
+
+# --- a failed step changes nothing (issue 10, item 11) -------------------------------------
+
+OPTIMIZERS = {
+    "gradient descent": lambda ps: nn.GradientDescent(ps, lr=0.1),
+    "momentum": lambda ps: nn.Momentum(ps, lr=0.05, momentum=0.9),
+    "nesterov": lambda ps: nn.Nesterov(ps, lr=0.05, momentum=0.9),
+    "adam": lambda ps: nn.Adam(ps, lr=0.05),
+}
+
+
+def state_of(optimizer):
+    """Every array and count the optimizer and its parameters hold, copied."""
+    state = {f"value {i}": p.value.copy() for i, p in enumerate(optimizer.parameters)}
+    for key in ("m", "v", "velocity"):
+        for i, array in enumerate(getattr(optimizer, key, [])):
+            state[f"{key} {i}"] = array.copy()
+    state["steps"] = list(getattr(optimizer, "steps", []))
+    return state
+
+
+def assert_same_state(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+BAD_GRADIENTS = {
+    "transposed": lambda p: np.ones(p.shape[::-1]) if p.ndim == 2 and p.shape[0] != p.shape[1]
+    else np.ones(p.shape + (2,)),
+    "one more axis": lambda p: np.ones((1,) + p.shape),
+    "complex": lambda p: np.ones(p.shape, dtype=complex),
+    "strings": lambda p: np.full(p.shape, "x"),
+    "objects": lambda p: np.full(p.shape, None, dtype=object),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(kind=st.sampled_from(sorted(OPTIMIZERS)), bad=st.sampled_from(sorted(BAD_GRADIENTS)),
+       which=st.integers(0, 3), warm=st.integers(0, 2), missing=st.sets(st.integers(0, 3)))
+def test_a_step_that_fails_on_any_parameter_changes_nothing(kind, bad, which, warm, missing):
+    model = fixed_problem()
+    optimizer = OPTIMIZERS[kind](model.parameters())
+    for _ in range(warm):                       # moments and velocities that are not zero
+        optimizer.zero_grad()
+        loss_of(model).backward()
+        optimizer.step()
+    optimizer.zero_grad()
+    loss_of(model).backward()
+    for i in missing - {which}:
+        optimizer.parameters[i].grad = None
+    target = optimizer.parameters[which]
+    target.grad = BAD_GRADIENTS[bad](target)
+    before = state_of(optimizer)
+    with pytest.raises(ValueError, match=r"step: the gradient of \w+ (is|holds) .*nothing was "
+                                         r"updated"):
+        optimizer.step()
+    assert_same_state(state_of(optimizer), before)
+
+
+def test_a_parameter_whose_array_was_replaced_is_refused_before_any_update():
+    model = fixed_problem()
+    optimizer = nn.Adam(model.parameters(), lr=0.1)
+    loss_of(model).backward()
+    model.layers[1].weight.value = np.ones((3, 4))
+    before = state_of(optimizer)
+    with pytest.raises(ValueError, match=r"W2 is now \(3, 4\) float64, but was \(3, 3\)"):
+        optimizer.step()
+    assert_same_state(state_of(optimizer), before)
+
+
+def test_adam_counts_steps_per_parameter_as_torch_does():
+    """A parameter with no gradient in the first step gets, in the second, the update of a
+    first step: lr * sign(g) (bias-corrected m / sqrt(v) is g / |g|)."""
+    a, b = ag.parameter([1.0], name="a"), ag.parameter([1.0], name="b")
+    optimizer = nn.Adam([a, b], lr=0.1)
+    a.grad = np.array([2.0])
+    optimizer.step()
+    a.grad, b.grad = np.array([2.0]), np.array([-3.0])
+    optimizer.step()
+    assert optimizer.steps == [2, 1]
+    np.testing.assert_allclose(b.value, [1.1], rtol=1e-7)
+    np.testing.assert_allclose(a.value, [0.8], rtol=1e-7)

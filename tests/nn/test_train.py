@@ -2,6 +2,7 @@
 
 import io
 import sys
+import warnings
 from functools import partial
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 import autograph as ag
 from autograph import nn
+from autograph.nn import train
 from autograph.data import three_clusters
 
 data, classes = three_clusters()
@@ -100,11 +102,27 @@ def test_a_progress_bar_when_asked(monkeypatch):
     assert "3/3" in out.getvalue() and "loss=" in out.getvalue()
 
 
-def test_without_tqdm_training_goes_on_quietly(monkeypatch):
+def test_without_tqdm_a_bar_asked_for_is_missed_aloud(monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)           # import tqdm now fails
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
     out = io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
     model = tutorial_model()
-    history = nn.fit(model, data, classes, epochs=2, optimizer=nn.GradientDescent(model, lr=0.1),
-                     progress=True)
+    with pytest.warns(UserWarning, match=r"progress=True.*tqdm is not installed"):
+        history = nn.fit(model, data, classes, epochs=2,
+                         optimizer=nn.GradientDescent(model, lr=0.1), progress=True)
     assert len(history.loss) == 2 and out.getvalue() == ""
+    monkeypatch.setattr(train, "_in_notebook", lambda: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                       # by default: quietly no bar
+        assert train._epochs(2, None) == (range(2), None)
+
+
+def test_a_notebook_gets_a_bar_by_default(monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setattr(sys, "stdout", io.StringIO())        # no terminal
+    assert train._epochs(3, None)[1] is None
+    monkeypatch.setattr(train, "_in_notebook", lambda: True)
+    epochs, bar = train._epochs(3, None)
+    assert bar is not None and list(epochs) == [0, 1, 2]
+    bar.close()

@@ -144,9 +144,11 @@ def test_example_diagram_highlights_the_failed_entries(monkeypatch, examples):
 
 def test_cli_verify_draws_the_failed_networks(tmp_path, capsys):
     assert main(["verify", "--steps", "5", "--diagrams", str(tmp_path)]) == 0
-    drawn = sorted(tmp_path.glob("*.dot"))
+    drawn = sorted(tmp_path.glob("*.svg"))                     # svg, as `autograph draw`
     assert len(drawn) == 11 == capsys.readouterr().out.count("   drawn: ")
-    assert all(path.read_text().startswith("digraph") for path in drawn)
+    assert all("<svg" in path.read_text() for path in drawn)
+    assert main(["verify", "--steps", "5", "--diagrams", str(tmp_path), "--format", "dot"]) == 0
+    assert all(path.read_text().startswith("digraph") for path in tmp_path.glob("*.dot"))
 
 
 def test_cli_verify_without_diagrams_still_checks(tmp_path, monkeypatch, capsys):
