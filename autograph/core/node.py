@@ -340,8 +340,8 @@ class Node:
 
 _NO_PARAMS: dict = {}
 # Recording an op makes the arrays of its leaves read-only until `writable` unlocks one
-# (issue 10, item 2). Off until nn/optim.py's step and nn/io.py's load update parameters
-# through `writable`, which they do not yet: then switch it on.
+# (issue 10, item 2). Off until the optimizers' step (nn/optim.py) and the loading of weights
+# into a model (nn/layers.py, np.copyto) change parameters through `writable`: then on.
 LOCK_RECORDED_LEAVES = False
 # The dtypes a Node holds without a second look; others go through `check_real`.
 _REAL_DTYPES = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.float16, np.bool_,
