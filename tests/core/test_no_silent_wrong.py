@@ -108,3 +108,24 @@ def test_an_axis_that_is_not_an_int_is_refused_by_name():
     x = ag.parameter(np.ones((2, 3)), name="x")
     with pytest.raises(ag.ShapeError, match="sum: x .*axis must be an int or a tuple of ints"):
         x.sum(axis=("a",))
+
+
+# --- the class: any primitive that would make a complex result refuses, naming itself --------
+
+BINARY = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply,
+          "divide": np.divide, "power": np.power, "matmul": np.matmul}
+
+
+@pytest.mark.filterwarnings("error")
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(BINARY)), st.integers(1, 3), st.booleans(), st.booleans(),
+       st.complex_numbers(min_magnitude=0.5, max_magnitude=3.0, allow_nan=False,
+                          allow_infinity=False).filter(lambda z: z.imag != 0))
+def test_every_binary_primitive_refuses_a_complex_operand(name, n, node_first, as_array, z):
+    x = ag.parameter(np.linspace(0.5, 1.5, n * n).reshape(n, n), name="x")
+    other = np.full((n, n), z) if as_array else z
+    if name == "matmul" and not as_array:
+        other = np.full((n, n), z)             # matmul needs an array on both sides
+    call = BINARY[name]
+    with pytest.raises(TypeError, match=rf"^{name}: .*complex values"):
+        call(x, other) if node_first else call(other, x)
