@@ -37,17 +37,27 @@ def _sigmoid_constants(dtype):
 
 def _sigmoid(x):
     # 1 / (1 + exp(-x)) with exp's argument capped: one transcendental, no overflow warning.
-    # Below -708 (float64) the result stays at about 3e-308 instead of going on to 0, which
-    # keeps log(sigmoid(x)) finite; log_sigmoid needs softplus: log sigmoid(x) = -softplus(-x).
+    # Below -cap (float64: -708) the capped value would stay at its floor (3e-308) instead of
+    # going on down, through the subnormals, to 0: there sigmoid(x) is exp(x) to the last bit,
+    # and those entries are recomputed so. (log sigmoid(x) is -softplus(-x), exact at any x.)
     z = np.negative(x)
     cap, one, wider = _sigmoid_constants(z.dtype)
     if wider is not None:
-        return _sigmoid(np.asarray(x, dtype=wider)).astype(z.dtype)
+        with np.errstate(under="ignore"):     # float16 subnormals, and 0 below them
+            return _sigmoid(np.asarray(x, dtype=wider)).astype(z.dtype)
     e = np.exp(np.minimum(z, cap))
+    beyond = z > cap
     if type(e) is not np.ndarray:        # a 0-d input gives a numpy scalar
+        if beyond:
+            with np.errstate(under="ignore"):
+                return np.exp(-z)
         return one / (one + e)
     e += one                             # e is a new array: update it in place
-    return np.reciprocal(e, out=e)
+    result = np.reciprocal(e, out=e)
+    if np.count_nonzero(beyond):
+        with np.errstate(under="ignore"):
+            result[beyond] = np.exp(-z[beyond])
+    return result
 
 
 sigmoid = Primitive("sigmoid", _sigmoid,

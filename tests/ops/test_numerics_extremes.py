@@ -167,3 +167,17 @@ def test_float16_sigmoid_is_correctly_rounded_over_every_float16():
         truth = (1 / (1 + np.exp(-x.astype(np.float64)))).astype(np.float16)
     # float32 arithmetic then rounding: within one float16 step of the rounded truth
     assert (np.abs(y.astype(np.float64) - truth) <= np.spacing(truth)).all()
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_sigmoid_goes_on_down_below_the_cap_of_its_exponential(dtype):
+    """The capped exponential used to floor sigmoid (float32 at 1.7e-38 below -87, float64 at
+    3e-308 below -708); the truth goes on down through the subnormals to 0."""
+    x = np.concatenate([np.linspace(-1000.0, 40.0, 2081), [-745.1, -744.4, -103.9, -87.5]])
+    x = x.astype(dtype)
+    y = ag.sigmoid(ag.Node(x)).value
+    wide = x.astype(np.longdouble)                    # 80-bit here: exp(-1000) is ~5e-435
+    truth = (np.exp(np.minimum(wide, 0)) / (1 + np.exp(-np.abs(wide)))).astype(dtype)
+    assert y.dtype == dtype
+    assert (np.abs(y - truth) <= 4 * np.spacing(truth)).all()   # a few units in the last place
+    assert ag.log(ag.sigmoid(ag.Node(np.array(-700.0)))).item() == pytest.approx(-700.0)
