@@ -69,8 +69,27 @@ def test_real_exponents_at_every_order_against_the_math_and_finite_differences(b
 
 
 @pytest.mark.filterwarnings("error")
-def test_a_variable_exponent_of_zero_keeps_its_gradients_finite():
-    b = ag.parameter([0.0, 1.0, 2.0], name="b")
+def test_a_variable_exponent_at_a_zero_base():
+    b = ag.parameter([1.0, 2.0, 3.0], name="b")
     x = ag.parameter([0.0, 0.0, 0.0], name="x")
     (x ** b).sum().backward()
-    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 0.0])     # b x**(b-1) at 0
+    np.testing.assert_array_equal(b.grad, [0.0, 0.0, 0.0])     # 0**b is 0 all around b > 0
+
+
+@pytest.mark.parametrize("base, exponent", [(-2.0, 2.0), (-0.5, 3.0), (0.0, 0.0), (0.0, -1.0)])
+def test_the_exponents_gradient_where_it_has_none_is_refused(base, exponent):
+    b = ag.parameter(exponent, name="b")
+    with np.errstate(divide="ignore"):                 # 0 ** -1 is inf, on purpose
+        y = ag.constant([base, 2.0]) ** b
+    with pytest.raises(FloatingPointError, match=r"power: no gradient for the exponent where "
+                                                 rf"the base is {base:g} \(at \(0,\)\)"):
+        y.sum().backward()
+    assert b.grad is None
+
+
+def test_a_masked_negative_base_passes_no_gradient_and_is_not_refused():
+    b = ag.parameter(2.0, name="b")
+    x = ag.constant([-2.0, 3.0])
+    ag.where(x.value > 0, x ** b, 0.0).sum().backward()
+    np.testing.assert_allclose(float(b.grad), 9.0 * np.log(3.0))
