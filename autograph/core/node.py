@@ -517,7 +517,7 @@ def writable(node: Node) -> np.ndarray:
     refuses backward and names it; a graph recorded afterwards is not concerned. With
     `LOCK_RECORDED_LEAVES` on, recording an op also makes its leaves' arrays read-only (so
     that ``w.value *= 10``, or a write through a view, raises at once) and this unlocks one,
-    copying it if it is a view of a locked array.
+    copying it only if it is a view of another locked array.
 
     >>> w = ag.parameter([1.0, 2.0], name="w")
     >>> loss = (w * 3.0).sum()
@@ -530,9 +530,9 @@ def writable(node: Node) -> np.ndarray:
     """
     value = node.value
     if not value.flags.writeable:
-        if value.base is None or value.flags.owndata:
+        try:
             value.setflags(write=True)
-        else:                               # a view of a locked array: take a copy of its own
+        except ValueError:                  # a view of a locked array: take a copy of its own
             node.value = value = value.copy()
     node.order = next(_creation)
     return value

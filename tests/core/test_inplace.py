@@ -184,3 +184,12 @@ def test_any_interleaving_gives_the_recorded_gradient_or_a_refusal(steps, lock):
                                                atol=1e-8)
     finally:
         node_module.LOCK_RECORDED_LEAVES = node_module_lock
+
+
+def test_writable_keeps_a_view_of_an_unlocked_array_shared(locking):
+    tied = ag.parameter(np.arange(4.0), name="tied")   # never recorded itself
+    w = ag.parameter(1.0, name="w")
+    w.value = tied.value[:2]                            # weights tied by a view
+    (w * 2.0).sum()                                     # locks the view, not its base
+    writable(w)[0] = 7.0
+    assert tied.value[0] == 7.0 and np.shares_memory(w.value, tied.value)
