@@ -1,11 +1,11 @@
 """Functions of functions, as in JAX and HIPS autograd: grad, value_and_grad, jacobian, hessian.
 
 Arrays in give arrays out. An argument may also be a tuple, list or dict of arrays (nested
-too): its gradient has the same structure, as in autograd and JAX (pytrees). A result that depends on a variable
-of a graph being recorded (an argument that is a Node requiring a gradient, or such a Node that
-the function closes over) is a Node instead, with the graph of the derivative kept, so that the
-enclosing graph goes on through it: derivatives nest, grad(grad(f)), and
-``x * grad(lambda t: x * t)(2.0)`` is x * x.
+too): its gradient has the same structure, as in autograd and JAX (pytrees). A result that
+depends on a variable of a graph being recorded (an argument that is a Node requiring a
+gradient, or such a Node that the function closes over) is a Node instead, with the graph of
+the derivative kept, so that the enclosing graph goes on through it: derivatives nest,
+grad(grad(f)), and ``x * grad(lambda t: x * t)(2.0)`` is x * x.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ def _argnums(argnums) -> tuple:
 def _as_leaf(x):
     """The variable to differentiate with respect to, and whether the call is nested."""
     if isinstance(x, Node) and x.requires_grad:
-        return x, True          # a variable of an enclosing derivative: keep its graph
+        # a variable of an enclosing graph: keep its graph, through a copy of its own, so that
+        # the same Node passed twice (f(x, x), f((x, x))) has a gradient per position
+        from autograph.ops.shape import copy
+        return copy(x), True
     return Node(value_of(x), requires_grad=True), False
 
 

@@ -70,7 +70,7 @@ def _scalar_output(f, args, projection):
 
 
 def _value(x) -> float:
-    return float(np.asarray(value_of(x)))
+    return float(np.asarray(value_of(x)).reshape(()))   # shape (1,) or (1, 1) too
 
 
 def _not_finite(what: str, array) -> str | None:
