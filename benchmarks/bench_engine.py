@@ -33,6 +33,7 @@ import numpy as np
 
 sys.path.insert(0, __file__.rsplit("/benchmarks/", 1)[0])
 import autograph as ag  # noqa: E402
+from autograph.core import writable  # noqa: E402
 from autograph.data import one_hot, three_clusters  # noqa: E402
 from autograph.ops.activations import _log_softmax, _sigmoid  # noqa: E402
 from autograph.ops.kernels import broadcast, dot, sum_along  # noqa: E402
@@ -123,7 +124,8 @@ def tutorial_step(quick: bool):
             p.grad = None
         loss.backward()
         for p in params:
-            p.value -= lr * p.grad
+            step = writable(p)          # an in-place update, sanctioned (issue 10, item 2)
+            step -= lr * p.grad
 
     contenders = {"hand-written numpy (tutorial)": numpy_step,
                   "numpy alone (autograph's calls)": numpy_alone_step, "autograph": autograph_step}
@@ -294,7 +296,8 @@ def mlp_step(dtype, quick: bool):
             p.grad = None
         loss.backward()
         for p in params:
-            p.value -= lr * p.grad
+            step = writable(p)          # an in-place update, sanctioned (issue 10, item 2)
+            step -= lr * p.grad
 
     name = np.dtype(dtype).name
     times = compare(f"3. MLP 784-512-512-10 ReLU, batch 256, {name}: time per step",
