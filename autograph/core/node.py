@@ -342,7 +342,7 @@ _NO_PARAMS: dict = {}
 # Recording an op makes the arrays of its leaves read-only until `writable` unlocks one
 # (issue 10, item 2). Off until the optimizers' step (nn/optim.py) and the loading of weights
 # into a model (nn/layers.py, np.copyto) change parameters through `writable`: then on.
-LOCK_RECORDED_LEAVES = False
+LOCK_RECORDED_LEAVES = True
 # The dtypes a Node holds without a second look; others go through `check_real`.
 _REAL_DTYPES = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.float16, np.bool_,
                                                np.int64, np.int32, np.int16, np.int8,
