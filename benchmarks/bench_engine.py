@@ -33,6 +33,7 @@ import numpy as np
 
 sys.path.insert(0, __file__.rsplit("/benchmarks/", 1)[0])
 import autograph as ag  # noqa: E402
+from autograph.core import writable  # noqa: E402
 from autograph.data import one_hot, three_clusters  # noqa: E402
 from autograph.ops.activations import _log_softmax, _sigmoid  # noqa: E402
 from autograph.ops.kernels import broadcast, dot, sum_along  # noqa: E402
@@ -123,7 +124,8 @@ def tutorial_step(quick: bool):
             p.grad = None
         loss.backward()
         for p in params:
-            p.value -= lr * p.grad
+            step = writable(p)          # an in-place update, sanctioned (issue 10, item 2)
+            step -= lr * p.grad
 
     cX, cT = ag.constant(data, name="X"), ag.constant(T, name="T")
     cparams = [ag.parameter(p, name=n) for p, n in ((W0, "W"), (V0, "V"), (b10, "b1"),
@@ -139,7 +141,8 @@ def tutorial_step(quick: bool):
             p.grad = None
         loss.backward()
         for p in cparams:
-            p.value -= lr * p.grad
+            step = writable(p)          # an in-place update, sanctioned (issue 10, item 2)
+            step -= lr * p.grad
 
     start = time.perf_counter()
     compiled_step()
@@ -396,7 +399,8 @@ def mlp_step(dtype, quick: bool):
             p.grad = None
         loss.backward()
         for p in params:
-            p.value -= lr * p.grad
+            step = writable(p)          # an in-place update, sanctioned (issue 10, item 2)
+            step -= lr * p.grad
 
     cX = ag.constant(X, name="X")
     cW = [ag.parameter(w, name=f"W{i + 1}") for i, w in enumerate(init)]
@@ -413,7 +417,8 @@ def mlp_step(dtype, quick: bool):
             p.grad = None
         loss.backward()
         for p in cparams:
-            p.value -= lr * p.grad
+            step = writable(p)          # an in-place update, sanctioned (issue 10, item 2)
+            step -= lr * p.grad
 
     start = time.perf_counter()
     compiled_step(T)

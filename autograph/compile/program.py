@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograph.core.backward import _own_arrays
+from autograph.core.node import writable
 from autograph.compile.trace import Call, ClearGrad, Effect, Grads, Trace, Traced
 
 
@@ -128,7 +129,10 @@ class Program:
                     continue
                 function = constant(ins.function)
                 if ins.into is not None:
-                    lines.append(f"{function}({', '.join(args)}, out={ins.into.code})")
+                    target = ins.into.code
+                    if ins.into.kind == "state":     # s3.value: unlocked as eager mode must
+                        target = f"_writable({target.split('.')[0]})"
+                    lines.append(f"{function}({', '.join(args)}, out={target})")
                     continue
                 out = ins.out
                 if (isinstance(ins.function, np.ufunc) and ins.function.nout == 1
@@ -167,6 +171,7 @@ class Program:
                 call += [f"{k}={constant(v)}" for k, v in ins.kwargs.items()]
                 lines.append(f"{constant(ins.method)}({', '.join(call)})")
         namespace["_own"], namespace["_held"] = _own, _held
+        namespace["_writable"] = writable
         if tapes:
             from autograph.compile.numba_backend import run_tape
             namespace["_run_tape"] = run_tape

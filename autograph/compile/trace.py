@@ -25,7 +25,8 @@ import threading
 import numpy as np
 
 from autograph.core.backward import _check_root, propagate
-from autograph.core.modes import modes
+from autograph.core.modes import modes, trace_var
+from autograph.core import node as node_module
 from autograph.core.node import _NO_PARAMS, Node, Primitive, ShapeError, _creation, describe
 
 _AUTOGRAPH = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -309,11 +310,12 @@ class Trace:
         self.view_grad: dict = {}              # what the trace last put in each state's .grad
         self.count = 0
         self.literals: list = []               # constants met, for the determinism check
+        self.locked: set = set()               # states read-only as eager mode would have them
 
     # --- running a function under the trace ----------------------------------------------------
     def run(self, fn, args):
         _intercept_primitives(True)
-        previous, modes.trace = modes.trace, self
+        token = trace_var.set(self)
         try:
             # Nodes the function can reach are state from the start, so that what it does
             # to them before using them (p.grad = None) is seen, and guarded as it was.
@@ -323,7 +325,7 @@ class Trace:
             self.sync()
             return self.operand(result)
         finally:
-            modes.trace = previous
+            trace_var.reset(token)
             _intercept_primitives(False)
             self.restore()
 
@@ -352,6 +354,8 @@ class Trace:
         ref = Traced(self, f"s{i}.value", value, "state")
         self.state_refs.append(ref)
         self.grad_was_none.append(node.grad is None)
+        if not value.flags.writeable:
+            self.locked.add(i)
         node.value = ref
         if node.grad is not None:
             node.grad = Traced(self, f"s{i}.grad", np.asarray(node.grad), "grad")
@@ -418,9 +422,13 @@ class Trace:
         nodes = [a for a in args if isinstance(a, Node)]
         if not nodes:                 # no Node among the arguments: plain numpy, as in eager
             return out
+        requires_grad = any(a.requires_grad for a in nodes)
         if modes.grad_enabled:
-            return _new_node(out, primitive, args, params,
-                             any(a.requires_grad for a in nodes))
+            if requires_grad and node_module.LOCK_RECORDED_LEAVES:
+                # eager mode makes the leaves of a recorded op read-only: so does the trace
+                self.locked.update(self.index[a] for a in nodes
+                                   if not a.parents and a in self.index)
+            return _new_node(out, primitive, args, params, requires_grad)
         return _new_node(out, primitive)
 
     def numpy_call(self, function, args, kwargs):
@@ -445,6 +453,12 @@ class Trace:
             raise refuse(f"an in-place update of {what}; only a parameter's .value or .grad "
                          "can be updated in place inside a compiled function (or write "
                          "y = x + 1 instead of x += 1)")
+        if target.kind == "state" and self.state_refs.index(target) in self.locked:
+            node = self.states[self.state_refs.index(target)]
+            raise refuse(f"{node.label} is read-only: an operation recorded for backward read "
+                         "it, and an in-place change would mix old and new values (eager "
+                         "mode refuses it too); change it through autograph.writable(p), "
+                         "after the backward that needs it")
         operands = self.operand(tuple(args))
         kw = self.operand(dict(kwargs)) if kwargs else {}
         example = function(*self.examples(operands), **self.examples(kw))
@@ -453,6 +467,12 @@ class Trace:
                          f"{np.shape(example)}")
         self.instructions.append(Call(function, operands, kw, None, into=target))
         return target
+
+    def writable(self, node) -> None:
+        """autograph.writable(node) inside the trace: the state may be changed in place now."""
+        i = self.index.get(node)
+        if i is not None:
+            self.locked.discard(i)
 
     def sync(self) -> None:
         """Record what the function wrote to state Nodes' attributes since the last look:
@@ -540,7 +560,7 @@ _interceptions_lock = threading.Lock()
 
 
 def _traced_call(self, *args, **params):
-    trace = modes.trace
+    trace = trace_var.get()
     if trace is None:
         return _eager_call(self, *args, **params)
     return trace.call(self, args, params)

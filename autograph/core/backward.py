@@ -10,14 +10,20 @@ dropped as soon as it is consumed.
 
 from __future__ import annotations
 
+import threading
 from heapq import heappop, heappush
 
 import numpy as np
 
-from autograph.core.modes import modes
-from autograph.core.node import Node, ShapeError, check_finite
+from autograph.core.modes import current_modes, trace_var
+from autograph.core.node import Node, ShapeError, check_finite, check_real
 from autograph.ops.elementwise import astype
 from autograph.ops.kernels import sum_along
+
+
+# Adding to `.grad` is read, add, write: two threads doing backward into one model at once would
+# lose each other's contributions. Only this final step is locked, not the walk.
+_accumulating = threading.Lock()
 
 
 class GraphError(RuntimeError):
@@ -63,9 +69,9 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset(), 
     """
     pending = {root: seed}      # gradients received so far, by node
     heap = [(-root.order, root)]  # latest-made first: all of a node's consumers come after it
-    anomaly = modes.anomaly
+    anomaly = current_modes().anomaly
     while heap:
-        node = heappop(heap)[1]
+        order, node = heappop(heap)
         g = pending.pop(node)
         parents = node.parents
         if not parents:
@@ -82,7 +88,13 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset(), 
             ans = read(node)
             inputs = [read(p) if isinstance(p, Node) else p for p in parents]
         for i, parent in enumerate(parents):
-            if not (isinstance(parent, Node) and parent.requires_grad):
+            if not isinstance(parent, Node):
+                continue
+            if parent.order > -order:      # renumbered by `writable` after node was made
+                raise _changed(parent, node)
+            if create_graph and node.inputs[i] is not parent.value:   # rules read .value
+                raise _changed(parent, node, "given a new array")
+            if not parent.requires_grad:
                 continue
             if params:
                 contribution = rules[i](g, ans, *inputs, **params)
@@ -106,6 +118,12 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset(), 
                 pending[parent] = previous + contribution
 
 
+def _changed(parent, node, how="changed in place (autograph.writable)") -> GraphError:
+    return GraphError(f"backward: {parent.label} {parent.shape} was {how} after {node.op.name} "
+                      "was recorded with it, so the gradient would mix its old and new values; "
+                      "compute the loss again from the new value")
+
+
 def _check_root(root: Node, seed):
     if not isinstance(root, Node):
         raise TypeError(f"backward needs a Node, got {type(root).__name__}")
@@ -120,6 +138,7 @@ def _check_root(root: Node, seed):
                              "to it")
         return np.ones(value.shape, dtype=value.dtype)
     if not isinstance(seed, Node):
+        check_real(np.asarray(seed), "backward: seed")    # a cast would drop an imaginary part
         seed = np.asarray(seed, dtype=root.dtype)
     if seed.shape != root.shape:
         raise ShapeError(f"backward: seed has shape {seed.shape} but {root.label} has shape "
@@ -146,16 +165,18 @@ def backward(root: Node, seed=None, create_graph: bool = False) -> None:
 
     All or nothing: if a gradient rule fails (or `detect_anomaly` objects), no `.grad` changes.
     """
-    if modes.trace is not None:      # inside autograph.compile: the rules become operations
-        return modes.trace.backward(root, seed)
+    trace = trace_var.get()
+    if trace is not None:            # inside autograph.compile: the rules become operations
+        return trace.backward(root, seed)
     seed = _check_root(root, seed)
     if create_graph and not isinstance(seed, Node):
         seed = Node(seed)
     found = list(propagate(root, seed, create_graph))
     if not create_graph:
         found = _own_arrays(found, seed)
-    for leaf, g in found:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    with _accumulating:
+        for leaf, g in found:
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
 def gradients(root: Node, wrt, seed=None, create_graph: bool = False) -> list:
@@ -163,8 +184,9 @@ def gradients(root: Node, wrt, seed=None, create_graph: bool = False) -> list:
 
     A node the root does not depend on gets zeros.
     """
-    if modes.trace is not None:      # inside autograph.compile: the rules become operations
-        return modes.trace.gradients(root, wrt, seed, create_graph)
+    trace = trace_var.get()
+    if trace is not None:            # inside autograph.compile: the rules become operations
+        return trace.gradients(root, wrt, seed, create_graph)
     seed = _check_root(root, seed)
     if create_graph and not isinstance(seed, Node):
         seed = Node(seed)

@@ -20,14 +20,14 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
-from autograph.core.modes import modes
+from autograph.core.modes import trace_var
 
 
 def replayable(method: Callable) -> Callable:
     """Mark `method` as a side effect that `autograph.compile` replays on every call."""
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
-        trace = modes.trace
+        trace = trace_var.get()
         if trace is None:
             return method(*args, **kwargs)
         return trace.effect(method, args, kwargs)

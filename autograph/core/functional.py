@@ -1,20 +1,21 @@
 """Functions of functions, as in JAX and HIPS autograd: grad, value_and_grad, jacobian, hessian.
 
 Arrays in give arrays out. An argument may also be a tuple, list or dict of arrays (nested
-too): its gradient has the same structure, as in autograd and JAX (pytrees). A call made inside another transform's function (its argument a
-Node of the enclosing derivative, or a closed-over one) gives Nodes out, with the graph of the
-derivative kept, so derivatives nest: grad(grad(f)).
+too): its gradient has the same structure, as in autograd and JAX (pytrees). A result that
+depends on a variable of a graph being recorded (an argument that is a Node requiring a
+gradient, or such a Node that the function closes over) is a Node instead, with the graph of
+the derivative kept, so that the enclosing graph goes on through it: derivatives nest,
+grad(grad(f)), and ``x * grad(lambda t: x * t)(2.0)`` is x * x.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import Callable, Sequence
 
 import numpy as np
 
 from autograph.core.backward import gradients
-from autograph.core.modes import modes
+from autograph.core.modes import current_modes, enable_grad
 from autograph.core.node import Node, value_of
 
 
@@ -25,8 +26,8 @@ def _argnums(argnums) -> tuple:
 def _as_leaf(x):
     """The variable to differentiate with respect to, and whether the call is nested."""
     if isinstance(x, Node) and x.requires_grad:
-        # a variable of an enclosing derivative: keep its graph, through a copy of its own, so
-        # that the same Node passed twice (f(x, x), f((x, x))) has a gradient per position
+        # a variable of an enclosing graph: keep its graph, through a copy of its own, so that
+        # the same Node passed twice (f(x, x), f((x, x))) has a gradient per position
         from autograph.ops.shape import copy
         return copy(x), True
     return Node(value_of(x), requires_grad=True), False
@@ -63,50 +64,62 @@ def _flatten(x) -> tuple[list, Callable]:
 
 def _as_leaves(x):
     """`x` with every array inside it made a variable: (x, its variables, how to rebuild
-    gradients into x's structure, whether the call is nested)."""
+    gradients into x's structure, whether any was given as a variable of an enclosing graph,
+    the variables made here)."""
     arrays, rebuild = _flatten(x)
     pairs = [_as_leaf(a) for a in arrays]
     leaves = [leaf for leaf, _ in pairs]
-    return rebuild(leaves), leaves, rebuild, any(nested for _, nested in pairs)
+    fresh = [leaf for leaf, given in pairs if not given]
+    return rebuild(leaves), leaves, rebuild, any(given for _, given in pairs), fresh
 
 
-@contextmanager
-def _evaluating():
-    """Mark a transform's function as running: derivatives taken inside it must keep their
-    graph, since they may depend on the enclosing variable through a closure."""
-    modes.transforms += 1
-    try:
-        yield
-    finally:
-        modes.transforms -= 1
-
-
-def _reaches_other_variables(out, wrt) -> bool:
-    """Whether `out` depends on a variable other than `wrt`: a closed-over parameter, as in
-    ``x * grad(lambda t: x * t)(2.0)`` differentiated by ``backward()``. The derivative must
-    then keep its graph, or that dependence would be cut without a word."""
-    if not isinstance(out, Node) or not out.requires_grad:
-        return False
-    own = {id(w) for w in wrt}
+def _depends_on_others(out, own) -> bool:
+    """Whether `out` reaches a leaf requiring a gradient other than the transform's `own` new
+    leaves: a variable of an enclosing graph, passed in or closed over. Iterative walk."""
+    own = {id(leaf) for leaf in own}
     seen, stack = {id(out)}, [out]
-    while stack:                          # iterative: graphs may be deep
-        node = stack.pop()
-        if id(node) in own:
-            continue
-        if not node.parents:
-            return True                   # a variable of someone else's
-        for parent in node.parents:
+    while stack:
+        for parent in stack.pop().parents:
             if isinstance(parent, Node) and parent.requires_grad and id(parent) not in seen:
+                if not parent.parents and id(parent) not in own:
+                    return True
                 seen.add(id(parent))
                 stack.append(parent)
     return False
+
+
+def _evaluate(f, args, kwargs, wrt, given, has_aux=False):
+    """f(*args) recorded (even inside `no_grad`: a derivative needs its graph), its aux (with
+    `has_aux`), and whether the derivatives must stay in the graph being recorded around this
+    call."""
+    recording = current_modes().grad_enabled
+    with enable_grad():
+        out = f(*args, **kwargs)
+    aux = None
+    if has_aux:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError(f"grad: with has_aux=True, {getattr(f, '__name__', 'f')} must "
+                            f"return a pair (output, aux), got {type(out).__name__}")
+        out, aux = out
+    nested = recording and isinstance(out, Node) and out.requires_grad and (
+        given or _depends_on_others(out, wrt))
+    return out, aux, nested
+
+
+def _retire(fresh) -> None:
+    """The transform is done: its own variables become constants, the points at which its
+    derivatives were taken. A graph kept for an enclosing derivative then does not count
+    them as variables of its own (grad of grad), and backward does not walk into them."""
+    for leaf in fresh:
+        leaf.requires_grad = False
 
 
 def _derivatives(out, wrt, seed, nested):
     if not isinstance(out, Node) or not out.requires_grad:   # out does not depend on wrt
         zeros = [np.zeros_like(w.value) for w in wrt]
         return [Node(z) for z in zeros] if nested else zeros
-    return gradients(out, wrt, seed, create_graph=nested)
+    with enable_grad():
+        return gradients(out, wrt, seed, create_graph=nested)
 
 
 def _plain(aux, nested: bool):
@@ -142,26 +155,23 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
 
     def value_and_grad_f(*args, **kwargs):
         args = list(args)
-        nested = modes.transforms > 0
-        wrt, structures = [], []
+        given = False
+        wrt, structures, fresh = [], [], []
         for i in nums:
-            args[i], leaves, rebuild, was_nested = _as_leaves(args[i])
-            nested = nested or was_nested
+            args[i], leaves, rebuild, was_given, made = _as_leaves(args[i])
+            given = given or was_given
             structures.append((len(wrt), len(leaves), rebuild))
             wrt.extend(leaves)
-        with _evaluating():
-            out = f(*args, **kwargs)
-        if has_aux:
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError(f"grad: with has_aux=True, {getattr(f, '__name__', 'f')} must "
-                                f"return a pair (output, aux), got {type(out).__name__}")
-            out, aux = out
-        if np.size(out.value if isinstance(out, Node) else out) != 1:
-            raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, got "
-                             f"shape {np.shape(out.value if isinstance(out, Node) else out)}; "
-                             "use jacobian for vector outputs")
-        nested = nested or _reaches_other_variables(out, wrt)
-        flat = _derivatives(out, wrt, None, nested)
+            fresh.extend(made)
+        try:
+            out, aux, nested = _evaluate(f, args, kwargs, wrt, given, has_aux)
+            if np.size(value_of(out)) != 1:
+                raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, "
+                                 f"got shape {np.shape(value_of(out))}; use jacobian for "
+                                 "vector outputs")
+            flat = _derivatives(out, wrt, None, nested)
+        finally:
+            _retire(fresh)
         grads = [rebuild(flat[start:start + n]) for start, n, rebuild in structures]
         value = out if nested or not isinstance(out, Node) else out.value
         if has_aux:
@@ -200,17 +210,17 @@ def jacobian(f: Callable, argnum: int = 0) -> Callable:
 
     def jacobian_f(*args, **kwargs):
         args = list(args)
-        args[argnum], leaves, rebuild, nested = _as_leaves(args[argnum])
-        nested = nested or modes.transforms > 0
-        with _evaluating():
-            out = f(*args, **kwargs)
-        nested = nested or _reaches_other_variables(out, leaves)
-        out_shape = np.shape(out.value if isinstance(out, Node) else out)
-        rows = []          # per output entry, the gradient for each leaf
-        for k in range(int(np.prod(out_shape))):
-            seed = np.zeros(out_shape, dtype=leaves[0].dtype if leaves else np.float64)
-            seed.reshape(-1)[k] = 1.0
-            rows.append(_derivatives(out, leaves, seed, nested))
+        args[argnum], leaves, rebuild, given, fresh = _as_leaves(args[argnum])
+        try:
+            out, _, nested = _evaluate(f, args, kwargs, leaves, given)
+            out_shape = np.shape(value_of(out))
+            rows = []          # per output entry, the gradient for each leaf
+            for k in range(int(np.prod(out_shape))):
+                seed = np.zeros(out_shape, dtype=leaves[0].dtype if leaves else np.float64)
+                seed.reshape(-1)[k] = 1.0
+                rows.append(_derivatives(out, leaves, seed, nested))
+        finally:
+            _retire(fresh)
         return rebuild([_assemble([row[j] for row in rows], out_shape + x.shape, nested)
                         for j, x in enumerate(leaves)])
 

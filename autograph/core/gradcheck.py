@@ -8,6 +8,7 @@ from typing import Callable
 import numpy as np
 
 from autograph.core.backward import gradients
+from autograph.core.compare import Tolerance, compare
 from autograph.core.node import Node, value_of
 
 
@@ -36,14 +37,16 @@ class InputCheck:
 
 @dataclass
 class GradcheckResult:
-    """Per-input errors; `ok` when every entry is within tolerance. `str()` is a report."""
+    """Per-input errors; `ok` when every entry is within tolerance and every value and
+    gradient is finite. `problems` says in words what else failed. `str()` is a report."""
     inputs: list
     atol: float
     rtol: float
+    problems: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.inputs)
+        return not self.problems and all(c.ok for c in self.inputs)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -51,6 +54,7 @@ class GradcheckResult:
     def __str__(self) -> str:
         lines = [f"gradcheck: {'PASS' if self.ok else 'FAIL'} "
                  f"(central differences in float64, atol={self.atol:g}, rtol={self.rtol:g})"]
+        lines += [f"  {problem}" for problem in self.problems]
         for c in self.inputs:
             lines.append(f"  {c.name} {c.shape}: max abs error {c.max_abs_error:.3g}, "
                          f"max rel error {c.max_rel_error:.3g}  {'ok' if c.ok else 'FAIL'}")
@@ -69,6 +73,33 @@ def _value(x) -> float:
     return float(np.asarray(value_of(x)).reshape(()))   # shape (1,) or (1, 1) too
 
 
+def _not_finite(what: str, array) -> str | None:
+    array = np.asarray(value_of(array), dtype=np.float64)
+    bad = ~np.isfinite(array)
+    if not bad.any():
+        return None
+    kind = "NaN" if np.isnan(array).any() else "infinite"
+    where = f" at {tuple(int(i) for i in np.argwhere(bad)[0])}" if array.ndim else ""
+    return f"{what}: not finite ({kind}{where}), so nothing to compare"
+
+
+def _steps(a: np.ndarray, eps: float) -> np.ndarray:
+    """Each entry's step: eps relative to the entry (eps itself at 0). A fixed step is too
+    small for x**2 at 1e5 (rounding swamps it) and too large for 1/x at 1e-4."""
+    return np.where(a != 0, eps * np.abs(a), eps)
+
+
+def _central(f, arrays, k, index, step, projection) -> float:
+    a = arrays[k]
+    original = a[index]
+    values = []
+    for h in (step, -step):
+        a[index] = original + h
+        values.append(_value(_scalar_output(f, [Node(b) for b in arrays], projection)))
+    a[index] = original
+    return (values[0] - values[1]) / (2 * step)
+
+
 def gradcheck(f: Callable, *inputs, eps: float = 1e-6, atol: float = 1e-6,
               rtol: float = 1e-5, worst: int = 3, seed: int = 0) -> GradcheckResult:
     """Compare reverse-mode gradients of `f` at `inputs` with central finite differences.
@@ -76,46 +107,55 @@ def gradcheck(f: Callable, *inputs, eps: float = 1e-6, atol: float = 1e-6,
     `f` takes Nodes and returns a Node; a non-scalar output is reduced to a scalar with a fixed
     random projection, which checks the whole Jacobian in one pass. All inputs become float64.
 
+    Each entry's step is `eps` relative to its size (`eps` at 0); where that step disagrees,
+    an absolute step `eps` is tried too (a function whose own scale is 1, such as
+    sigmoid at 1e-10), and the entry passes if either agrees. A value or gradient that is
+    NaN or infinite fails: there is nothing to compare it with.
+
     >>> result = gradcheck(lambda x, w: ag.sigmoid(x @ w).sum(), np.ones((4, 2)), np.ones((2, 3)))
     >>> result.ok
     True
+    >>> gradcheck(ag.sqrt, 0.0).ok                 # the slope is infinite at 0
+    False
     """
     arrays = [np.array(value_of(x), dtype=np.float64) for x in inputs]
     names = [(x.name if isinstance(x, Node) and x.name else f"input {i}")
              for i, x in enumerate(inputs)]
     leaves = [Node(a, requires_grad=True, name=n) for a, n in zip(arrays, names)]
+    tolerance = Tolerance(rtol, atol)
+    problems = []
 
-    probe = f(*leaves)
-    out_shape = np.shape(probe.value if isinstance(probe, Node) else probe)
-    projection = None
-    if int(np.prod(out_shape)) != 1:
-        projection = np.random.default_rng(seed).standard_normal(out_shape)
-    out = _scalar_output(f, leaves, projection)
-    if isinstance(out, Node) and out.requires_grad:
-        analytic = [np.asarray(g, dtype=np.float64) for g in gradients(out, leaves)]
-    else:
-        analytic = [np.zeros_like(a) for a in arrays]
+    # NaN and infinities are reported, not warned about: the check fails on them.
+    with np.errstate(all="ignore"):
+        probe = f(*leaves)
+        out_shape = np.shape(value_of(probe))
+        problems.append(_not_finite("the value of f", probe))
+        projection = None
+        if int(np.prod(out_shape)) != 1:
+            projection = np.random.default_rng(seed).standard_normal(out_shape)
+        out = _scalar_output(f, leaves, projection)
+        if isinstance(out, Node) and out.requires_grad:
+            analytic = [np.asarray(g, dtype=np.float64) for g in gradients(out, leaves)]
+        else:
+            analytic = [np.zeros_like(a) for a in arrays]
 
-    checks = []
-    for k, (a, name) in enumerate(zip(arrays, names)):
-        numeric = np.zeros_like(a)
-        for index in np.ndindex(a.shape):
-            original = a[index]
-            values = []
-            for step in (eps, -eps):
-                a[index] = original + step
-                shifted = [Node(b) for b in arrays]
-                values.append(_value(_scalar_output(f, shifted, projection)))
-            a[index] = original
-            numeric[index] = (values[0] - values[1]) / (2 * eps)
-        error = np.abs(analytic[k] - numeric)
-        scale = np.maximum(np.abs(analytic[k]), np.abs(numeric))
-        relative = np.divide(error, scale, out=np.zeros_like(error), where=scale > 0)
-        bad = error > atol + rtol * np.abs(numeric)
-        order = np.argsort(error, axis=None)[::-1][:worst] if error.size else []
-        worst_entries = [Mismatch(tuple(int(i) for i in np.unravel_index(j, a.shape)),
-                                  float(analytic[k].flat[j]), float(numeric.flat[j]))
-                         for j in order if error.flat[j] > 0]
-        checks.append(InputCheck(name, a.shape, float(error.max(initial=0.0)),
-                                 float(relative.max(initial=0.0)), not bad.any(), worst_entries))
-    return GradcheckResult(checks, atol, rtol)
+        checks = []
+        for k, (a, name) in enumerate(zip(arrays, names)):
+            problems.append(_not_finite(f"the reverse-mode gradient for {name}", analytic[k]))
+            relative, absolute = _steps(a, eps), np.full(a.shape, eps)
+            numeric = np.zeros_like(a)
+            for index in np.ndindex(a.shape):
+                numeric[index] = _central(f, arrays, k, index, relative[index], projection)
+            result = compare(analytic[k], numeric, tolerance)
+            for flat in np.flatnonzero(result.mask):    # a second opinion from an absolute step
+                index = np.unravel_index(flat, a.shape)
+                if absolute[index] != relative[index]:
+                    other = _central(f, arrays, k, index, absolute[index], projection)
+                    if tolerance.fits(analytic[k][index], other):
+                        numeric[index] = other
+            result = compare(analytic[k], numeric, tolerance, worst)
+            problems.append(_not_finite(f"the finite differences for {name}", numeric))
+            worst_entries = [Mismatch(e.index, e.actual, e.reference) for e in result.worst]
+            checks.append(InputCheck(name, a.shape, result.max_abs_error, result.max_rel_error,
+                                     result.ok, worst_entries))
+    return GradcheckResult(checks, atol, rtol, [p for p in problems if p])

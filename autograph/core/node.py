@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 
-from autograph.core.modes import modes
+from autograph.core.modes import current_modes
 
 
 class ShapeError(ValueError):
@@ -35,7 +35,12 @@ class Node:
     def __init__(self, value, requires_grad: bool = False, name: str | None = None, dtype=None):
         if isinstance(value, Node):
             value = value.value
-        value = np.array(value, dtype=dtype)   # a copy: the Node owns its value
+        raw = np.asarray(value)                # checked before any cast: a cast hides the kind
+        if raw.dtype not in _REAL_DTYPES:
+            check_real(raw, f"Node{f' {name}' if name else ''}", repr(value))
+        value = np.array(raw, dtype=dtype)     # a copy: the Node owns its value
+        if dtype is not None and value.dtype not in _REAL_DTYPES:
+            check_real(value, f"Node{f' {name}' if name else ''}", f"dtype={dtype!r}")
         if requires_grad and value.dtype.kind not in "f":
             value = value.astype(np.float64)   # ints and bools have no gradient; floats keep width
         self.value = value
@@ -334,6 +339,14 @@ class Node:
 
 
 _NO_PARAMS: dict = {}
+# Recording an op makes the arrays of its leaves read-only until `writable` unlocks one
+# (issue 10, item 2). Off until the optimizers' step (nn/optim.py) and the loading of weights
+# into a model (nn/layers.py, np.copyto) change parameters through `writable`: then on.
+LOCK_RECORDED_LEAVES = True
+# The dtypes a Node holds without a second look; others go through `check_real`.
+_REAL_DTYPES = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.float16, np.bool_,
+                                               np.int64, np.int32, np.int16, np.int8,
+                                               np.uint64, np.uint32, np.uint16, np.uint8))
 KINDS = ("elementwise", "reduction", "shape", "linalg", "activation")
 PRIMITIVES: dict = {}        # name -> Primitive: the op registry
 _creation = itertools.count()   # numbers Nodes as made: a consumer outnumbers its inputs
@@ -447,12 +460,26 @@ class Primitive:
                     values.append(arg)
             if not traced:
                 return self.forward(*args, **params)
+        modes = current_modes()
+        if requires_grad and modes.grad_enabled and LOCK_RECORDED_LEAVES:
+            # The graph keeps the arrays of its leaves: they become read-only before the
+            # forward runs, so that views it makes of them are read-only too. `writable`
+            # unlocks one for an in-place update (see there).
+            if count == 1:
+                if not arg.parents and values[0].flags.writeable:
+                    values[0].setflags(write=False)
+            else:
+                for arg in args:
+                    if type(arg) is Node and not arg.parents and arg.value.flags.writeable:
+                        arg.value.setflags(write=False)
         try:
             value = self.forward(*values, **params) if params else self.forward(*values)
         except (ValueError, IndexError, TypeError) as error:
             raise ShapeError(self.failure_message(args, values, params, error)) from error
         if type(value) is not np.ndarray:    # numpy returns scalars for 0-d results
             value = np.asarray(value)
+        if value.dtype not in _REAL_DTYPES:    # complex (x * 1j), object, strings: refused
+            check_real(value, self.failure_message(args, values, params, None, bare=True))
         node = _new_node(Node)
         node.value = value
         node.grad = node.name = None
@@ -471,15 +498,72 @@ class Primitive:
             check_finite(value, f"{self.name}: output", args)
         return node
 
-    def failure_message(self, args, values, params, error) -> str:
+    def failure_message(self, args, values, params, error, bare=False) -> str:
         if self.symbol and len(args) == 2:
             operands = f"{describe(args[0])} {self.symbol} {describe(args[1])}"
         else:
             operands = ", ".join(describe(a) for a in args)
         if params:
             operands += ", " + ", ".join(f"{k}={v!r}" for k, v in params.items())
+        if bare:
+            return f"{self.name}: {operands}"
         reason = self.explain(*values, **params) if self.explain else None
         return f"{self.name}: {operands}: {reason or error}"
+
+
+def writable(node: Node) -> np.ndarray:
+    """`node.value`, ready to be changed in place: an optimizer step, loading weights.
+
+    This is the sanctioned way to change a value in place. It renumbers the Node as if made
+    now, so that a graph recorded before, whose gradients would mix old and new values,
+    refuses backward and names it; a graph recorded afterwards is not concerned. With
+    `LOCK_RECORDED_LEAVES` on, recording an op also makes its leaves' arrays read-only (so
+    that ``w.value *= 10``, or a write through a view, raises at once) and this unlocks one,
+    copying it only if it is a view of another locked array.
+
+    >>> w = ag.parameter([1.0, 2.0], name="w")
+    >>> loss = (w * 3.0).sum()
+    >>> writable(w)[0] = 5.0                       # e.g. an optimizer step
+    >>> loss.backward()
+    Traceback (most recent call last):
+    autograph.core.backward.GraphError: backward: w (2,) was changed in place (autograph.writable) after multiply was recorded with it, so the gradient would mix its old and new values; compute the loss again from the new value
+    >>> (w * 3.0).sum().backward(); w.grad           # a graph recorded after the change
+    array([3., 3.])
+    """
+    value = node.value
+    if not isinstance(value, np.ndarray):   # a stand-in inside autograph.compile's trace: it
+        value.trace.writable(node)           # records the update, the replay calls writable
+        node.order = next(_creation)
+        return value
+    if not value.flags.writeable:
+        try:
+            value.setflags(write=True)
+        except ValueError:                  # a view of a locked array: take a copy of its own
+            node.value = value = value.copy()
+    node.order = next(_creation)
+    return value
+
+
+def check_real(value: np.ndarray, what: str, given: str | None = None) -> None:
+    """Raise TypeError naming `what` unless `value` holds real numbers (floats, ints, bools).
+
+    Complex values would lose their imaginary part in the gradient without a word, and None,
+    strings or objects would become NaN or fail far from their cause.
+    """
+    kind = value.dtype.kind
+    if kind in "biuf":
+        return
+    if kind == "c":
+        reason = (f"complex values ({value.dtype}) are not supported: autograph differentiates "
+                  "real functions; take .real, .imag or abs() of a complex array on purpose")
+    elif kind in "US":
+        reason = f"strings ({value.dtype}) are not numbers"
+    elif kind == "O":
+        reason = "not numbers (numpy makes them an object array): None, or mixed objects"
+    else:
+        reason = f"values of dtype {value.dtype} have no gradient"
+    given = f" ({given[:60]})" if given else ""
+    raise TypeError(f"{what}{given}: {reason}")
 
 
 def check_finite(value, what: str, args=()) -> None:

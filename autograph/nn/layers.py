@@ -13,7 +13,7 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from autograph.core import Node
+from autograph.core import Node, writable
 from autograph.core.effects import replayable
 from autograph.nn.activations import (ACTIVATIONS, activation_name, get_activation, leaky_relu,
                                       maxout, radial_basis, relu)
@@ -244,7 +244,7 @@ def assign(model: Module, arrays: dict, source: str) -> None:
     if problems:
         raise ValueError("; ".join(problems))
     for name, values in converted.items():
-        np.copyto(parameters[name].value, values)
+        np.copyto(writable(parameters[name]), values)
 
 
 def _parameters_in(value, path: str):

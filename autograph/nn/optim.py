@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograph.core import Node
+from autograph.core import Node, writable
 from autograph.core.effects import replayable
 
 
@@ -55,7 +55,7 @@ class Optimizer:
         its parameter, raise before moving any (ValueError naming the parameter)."""
         for i in self._checked():
             p = self.parameters[i]
-            self._update(i, p.value, p.grad, self._scratch[i])
+            self._update(i, writable(p), p.grad, self._scratch[i])
 
     def _checked(self) -> list[int]:
         """The indices of the parameters to update, after checking every one of them."""

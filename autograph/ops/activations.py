@@ -29,20 +29,35 @@ def _exp_range(dtype) -> float:
 def _sigmoid_constants(dtype):
     # 0-d arrays of x's own dtype: numpy combines them with x faster than Python floats, and
     # without changing x's precision (a float64 constant would turn float32 into float64).
-    return np.array(_exp_range(dtype), dtype), np.array(1, dtype)
+    # float16 is computed in float32: its cap, 11, would floor sigmoid at 1.7e-5, and below
+    # -11 the true value (6.1e-6 at -12) is a float16 subnormal that float32 gets right.
+    wider = np.dtype(np.float32) if dtype == np.float16 else None
+    return np.array(_exp_range(dtype), dtype), np.array(1, dtype), wider
 
 
 def _sigmoid(x):
     # 1 / (1 + exp(-x)) with exp's argument capped: one transcendental, no overflow warning.
-    # Below -708 (float64) the result stays at about 3e-308 instead of going on to 0, which
-    # keeps log(sigmoid(x)) finite; log_sigmoid needs softplus: log sigmoid(x) = -softplus(-x).
+    # Below -cap (float64: -708) the capped value would stay at its floor (3e-308) instead of
+    # going on down, through the subnormals, to 0: there sigmoid(x) is exp(x) to the last bit,
+    # and those entries are recomputed so. (log sigmoid(x) is -softplus(-x), exact at any x.)
     z = np.negative(x)
-    cap, one = _sigmoid_constants(z.dtype)
+    cap, one, wider = _sigmoid_constants(z.dtype)
+    if wider is not None:
+        with np.errstate(under="ignore"):     # float16 subnormals, and 0 below them
+            return _sigmoid(np.asarray(x, dtype=wider)).astype(z.dtype)
     e = np.exp(np.minimum(z, cap))
+    beyond = z > cap
     if type(e) is not np.ndarray:        # a 0-d input gives a numpy scalar
+        if beyond:
+            with np.errstate(under="ignore"):
+                return np.exp(-z)
         return one / (one + e)
     e += one                             # e is a new array: update it in place
-    return np.reciprocal(e, out=e)
+    result = np.reciprocal(e, out=e)
+    if np.count_nonzero(beyond):
+        with np.errstate(under="ignore"):
+            result[beyond] = np.exp(-z[beyond])
+    return result
 
 
 sigmoid = Primitive("sigmoid", _sigmoid,
@@ -78,21 +93,61 @@ softplus = Primitive("softplus", lambda x: np.logaddexp(0.0, x),
                      lambda g, ans, x: g * sigmoid(x), kind="activation", unit="softplus")
 
 
-def _exp_shifted(x, axis):
+@lru_cache(maxsize=16)
+def _safe_shift(dtype) -> float:
+    """Below this row maximum m, x - m cannot overflow for any x of the dtype (x >= -max, and
+    -max - m rounds back to -max): half the spacing of floats at the dtype's largest value
+    (float64: 1e292, float32: 1e31, float16: 16). Not a float: 0, always the careful path."""
+    if np.dtype(dtype).kind != "f":
+        return 0.0
+    largest = np.finfo(dtype).max
+    return float(largest - np.nextafter(largest, 0, dtype=dtype)) / 2
+
+
+def _exp_shifted(x, axis, name):
     """(x - m, exp(x - m), its sum along axis), m the largest entry of each row: exp(x - m) is
     at most 1, and each row's result is exactly what it would be on its own."""
-    shifted = x - max_along(x, axis=axis, keepdims=True)
+    m = max_along(x, axis=axis, keepdims=True)
+    if np.count_nonzero(np.abs(m) < _safe_shift(m.dtype)) == m.size:   # finite, no overflow
+        shifted = x - m
+    else:
+        if np.count_nonzero(np.isfinite(m)) != m.size:
+            _refuse_infinite_rows(m, name, axis)
+        with np.errstate(over="ignore"):    # x - m overflows only to -inf: its exp is the 0 due
+            shifted = x - m
     e = np.exp(shifted)
     return shifted, e, sum_along(e, axis=axis, keepdims=True)
 
 
+def _refuse_infinite_rows(m, name, axis):
+    """A row whose largest entry is -inf (all entries are) or +inf has no softmax: 0/0 or
+    inf/inf. A NaN passes on as NaN."""
+    bad = np.isinf(m)
+    if bad.any():
+        at = tuple(int(i) for i in np.argwhere(bad)[0])
+        axes = set(range(m.ndim)) if axis is None else \
+            {a % m.ndim for a in (axis if isinstance(axis, tuple) else (axis,))}
+        row = ", ".join(":" if d in axes else str(i) for d, i in enumerate(at))
+        what, ratio = ("every entry is -inf", "0/0") if m[at] < 0 else ("an entry is +inf",
+                                                                        "inf/inf")
+        raise ValueError(f"{what} in row [{row}] along axis {axis}: {name} there is {ratio}")
+
+
+def _size(x) -> int:
+    return x.size if type(x) is np.ndarray else np.size(x)
+
+
 def _softmax(x, axis):
-    _, e, total = _exp_shifted(x, axis)
+    if _size(x) == 0:                  # nothing to normalise: an empty result, as in numpy
+        return np.exp(x)
+    _, e, total = _exp_shifted(x, axis, "softmax")
     return e / total
 
 
 def _log_softmax(x, axis):
-    shifted, _, total = _exp_shifted(x, axis)
+    if _size(x) == 0:
+        return np.exp(x)
+    shifted, _, total = _exp_shifted(x, axis, "log_softmax")
     return shifted - np.log(total)
 
 
@@ -114,6 +169,11 @@ _log_softmax_op = Primitive("log_softmax", _log_softmax,
                             lambda g, ans, x, axis:
                                 g - exp(ans) * _sum(g, axis=axis, keepdims=True),
                             kind="activation", unit="log softmax")
+
+
+def softmax_over(x, axis):
+    """softmax over one axis, a tuple of axes or all of them (None): logsumexp's gradient."""
+    return _softmax_op(x, axis=axis)
 
 
 def log_softmax(x, axis=-1):

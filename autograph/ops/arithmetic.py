@@ -36,14 +36,33 @@ negative = Primitive("negative", np.negative,
 
 
 def _power_grad_exponent(g, ans, a, b):
-    # d(a**b)/db = a**b log(a); defined as 0 where a <= 0 so that no log of a negative is taken
+    # d(a**b)/db = a**b log(a). Where a < 0 (a**b is real only at whole b) or a == 0 with
+    # b <= 0 it has no value: refused where a gradient arrives; 0 where a == 0 < b, since a**b
+    # is 0 all around that b.
+    a_value, b_value = value_of(a), value_of(b)
+    undefined = ((a_value < 0) | ((a_value == 0) & (b_value <= 0))) & (value_of(g) != 0)
+    if np.any(undefined):
+        at = tuple(int(i) for i in np.argwhere(undefined)[0]) if np.ndim(undefined) else ()
+        base = np.broadcast_to(a_value, np.shape(undefined))[at]
+        raise FloatingPointError(
+            f"power: no gradient for the exponent where the base is {base:g}"
+            f"{f' (at {at})' if at else ''}: a**b is real only at whole b when a < 0, and "
+            "not differentiable in b at a = 0, b <= 0")
     positive = a > 0
     return g * ans * where(positive, log(where(positive, a, 1.0)), 0.0)
 
 
-power = _binary("power", "**", np.power,
-                lambda g, ans, a, b: g * b * a ** (b - 1),
-                _power_grad_exponent)
+def _power_grad_base(g, ans, a, b):
+    # b * a**(b - 1), except that b == 0 gives 0: as written, 0 * 0**-1 is nan at a = 0. The
+    # rule's own power then meets b - 1 == 0 in its turn, so every order of derivative is
+    # right and an integer exponent never raises 0 to a negative power.
+    zero = value_of(b) == 0
+    if np.any(zero):
+        return g * b * a ** where(zero, 1.0, b - 1)
+    return g * b * a ** (b - 1)
+
+
+power = _binary("power", "**", np.power, _power_grad_base, _power_grad_exponent)
 
 
 def _swap_last(x):

@@ -29,6 +29,8 @@ def _kept(g, x, axis, keepdims):
 def _axis_failure(x, axis=None, keepdims=False) -> str | None:
     ndim = np.ndim(x)
     axes = () if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    if not all(isinstance(a, (int, np.integer)) for a in axes):
+        return f"axis must be an int or a tuple of ints, got {axis!r}"
     outside = [a for a in axes if not -ndim <= a < ndim]
     if outside:
         return f"axis {outside[0]} is out of range for {ndim} dimensions"
@@ -107,16 +109,36 @@ def min(x, axis=None, out=None, keepdims=False, initial=None, where=None):
 
 def _logsumexp(x, axis=None, keepdims=False):
     x = np.asarray(x)
+    if x.size == 0:         # a sum of no exponentials is 0: its log is -inf, as in numpy
+        shape = np.sum(x, axis=axis, keepdims=keepdims).shape
+        return np.full(shape, -np.inf, dtype=np.result_type(x.dtype, np.float16))
     shift = max_along(x, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0.0)   # all -inf (or inf) stays -inf (or inf)
-    with np.errstate(divide="ignore"):     # log(0): every entry -inf gives -inf, as numpy's
+    # x - shift overflows only to -inf, whose exp is 0; a row of all -inf sums to 0: log 0 is
+    # the right -inf. Neither is worth a warning.
+    with np.errstate(over="ignore", divide="ignore"):
         total = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
     return total if keepdims else np.squeeze(total, axis=axis)
 
 
-_logsumexp_op = Primitive("logsumexp", _logsumexp,
-                          lambda g, ans, x, axis=None, keepdims=False:
-                              _kept(g, x, axis, keepdims) * exp(x - _kept(ans, x, axis, keepdims)),
+def _logsumexp_grad(g, ans, x, axis=None, keepdims=False):
+    # softmax(x) along the axis: exp(x - logsumexp x). Where the sum is 0 (all entries -inf)
+    # or infinite it is 0/0 or inf/inf, which has no value.
+    undefined = ~np.isfinite(value_of(ans))
+    if undefined.any():
+        at = tuple(int(i) for i in np.argwhere(undefined)[0])
+        where = f" at {at} of the result {np.shape(ans)}" if at else ""
+        raise FloatingPointError(
+            f"logsumexp: no gradient where the result is {value_of(ans)[at]}{where}: every "
+            "entry summed there is -inf, or one is +inf, and the gradient (the softmax of "
+            "the entries) is 0/0 or inf/inf")
+    # softmax itself, not exp(x - ans): near a dtype's largest values `ans` rounds to the
+    # largest entry (65504 + log 2 is 65504 in float16) and exp(x - ans) would sum to 2.
+    from autograph.ops.activations import softmax_over     # activations builds on this file
+    return _kept(g, x, axis, keepdims) * softmax_over(x, axis)
+
+
+_logsumexp_op = Primitive("logsumexp", _logsumexp, _logsumexp_grad,
                           kind="reduction", explain=_axis_failure)
 
 
@@ -126,7 +148,7 @@ def logsumexp(x, axis=None, keepdims=False):
     >>> logsumexp(Node([1000.0, 1000.0])).item()   # 1000 + log 2, not inf
     1000.6931471805599
     """
-    return _logsumexp_op(x, axis=axis, keepdims=keepdims)
+    return _logsumexp_op(x, axis=_axis(axis), keepdims=keepdims)
 
 
 

@@ -154,6 +154,12 @@ def expand_dims(x, axis):
     shape = list(np.shape(value_of(x)))
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     ndim = len(shape) + len(axes)
+    for a in axes:      # numpy's rule; `a % ndim` alone would put axis 9 of a 3-D result at 0
+        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
+            raise ShapeError(f"expand_dims: {describe(x)}: axis {a!r} is out of range for "
+                             f"a result of {ndim} dimensions")
+    if len({a % ndim for a in axes}) < len(axes):
+        raise ShapeError(f"expand_dims: {describe(x)}: repeated axis in {axis!r}")
     for a in sorted(a % ndim for a in axes):
         shape.insert(a, 1)
     return reshape(x, tuple(shape))

@@ -18,7 +18,8 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from autograph.core import Node, gradients
-from autograph.verify.diagnose import Diagnoser, Tolerance, tolerance_for
+from autograph.core.compare import Tolerance, compare, tolerance_for
+from autograph.verify.diagnose import Diagnoser
 
 
 @dataclass
@@ -229,19 +230,9 @@ def _compare(name, hand, auto, diagnoser, rtol, atol, worst) -> ParameterCheck:
                               auto.size, tolerance,
                               diagnosis=diagnoser.explain(name, hand, tolerance), hand=hand,
                               autodiff=auto, mask=np.ones(auto.shape, dtype=bool))
-    h, a = hand.astype(np.float64), auto.astype(np.float64)
-    error = np.abs(h - a)
-    scale = np.maximum(np.abs(h), np.abs(a))
-    relative = np.divide(error, scale, out=np.zeros_like(error), where=scale > 0)
-    mask = ~(error <= tolerance.bound(a))       # NaN in the hand-derived array disagrees
-    # Disagreeing entries, largest error first; a NaN counts as the largest.
-    ranked = np.where(mask, np.nan_to_num(error, nan=np.inf), -1.0)
-    order = np.argsort(ranked, axis=None)[::-1]
-    worst_entries = [Entry(tuple(int(i) for i in np.unravel_index(j, a.shape)),
-                           float(h.flat[j]), float(a.flat[j]))
-                     for j in order[:worst] if mask.flat[j]]
-    ok = not mask.any()
-    return ParameterCheck(name, auto.shape, hand.shape, ok, float(error.max(initial=0.0)),
-                          float(relative.max(initial=0.0)), int(mask.sum()), tolerance,
-                          worst_entries, None if ok else diagnoser.explain(name, hand, tolerance),
-                          hand, auto, mask)
+    result = compare(hand, auto, tolerance, worst)      # NaN in the hand-derived array disagrees
+    worst_entries = [Entry(e.index, e.actual, e.reference) for e in result.worst]
+    return ParameterCheck(name, auto.shape, hand.shape, result.ok, result.max_abs_error,
+                          result.max_rel_error, result.disagreeing, tolerance, worst_entries,
+                          None if result.ok else diagnoser.explain(name, hand, tolerance),
+                          hand, auto, result.mask)

@@ -9,58 +9,15 @@ with any of them. A diagnosis is claimed only when every entry then agrees withi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
 
+from autograph.core.compare import Tolerance, tolerance_for  # noqa: F401 (re-exported)
 from autograph.verify.replay import activations, evaluate, reverse, topological_order
 
 # Replaying is cheap, but the mixed hypotheses grow as snapshots^2 x activations.
 MAX_REPLAYS = 400
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """Entry-wise test |hand - reference| <= atol + rtol * |reference|.
-
-    With `atol=None` the absolute tolerance is `scaled_atol * max|reference|`: rounding error
-    grows with the size of the summands, so near-zero entries of a large gradient get it too.
-    """
-    rtol: float
-    atol: float | None
-    scaled_atol: float
-    precision: str
-
-    def bound(self, reference: np.ndarray) -> np.ndarray:
-        reference = np.abs(reference)
-        atol = self.atol
-        if atol is None:
-            atol = self.scaled_atol * (float(reference.max()) if reference.size else 0.0)
-        return atol + self.rtol * reference
-
-    def fits(self, hand: np.ndarray, reference: np.ndarray) -> bool:
-        return bool(np.all(np.abs(hand - reference) <= self.bound(reference)))
-
-    def __str__(self) -> str:
-        atol = (f"atol {self.atol:g}" if self.atol is not None
-                else f"atol {self.scaled_atol:g} x max|gradient|")
-        return f"{self.precision}: rtol {self.rtol:g}, {atol}"
-
-
-# (rtol, scaled atol) by the machine epsilon of the least precise array compared.
-_DEFAULTS = {np.finfo(np.float64).eps: (1e-7, 1e-9), np.finfo(np.float32).eps: (1e-4, 1e-5),
-             np.finfo(np.float16).eps: (1e-2, 1e-3)}
-
-
-def tolerance_for(arrays, rtol=None, atol=None) -> Tolerance:
-    """Tolerances suited to the least precise floating dtype among `arrays`."""
-    dtypes = [np.asarray(a).dtype for a in arrays]
-    floats = [d for d in dtypes if d.kind == "f"] or [np.dtype(np.float64)]
-    least = max(floats, key=lambda d: np.finfo(d).eps)
-    eps = np.finfo(least).eps
-    default_rtol, scaled = _DEFAULTS.get(eps, _DEFAULTS[np.finfo(np.float32).eps])
-    return Tolerance(default_rtol if rtol is None else rtol, atol, scaled, least.name)
 
 
 def fit_factor(hand, prediction, tolerance: Tolerance, nice=()) -> float | None:

@@ -124,12 +124,14 @@ def test_a_chain_of_elementwise_ops():
 
 
 def test_hand_written_updates_and_accumulated_gradients():
-    # p.value -= lr * p.grad by hand, and gradients left to accumulate over two backward calls
+    # an update by hand (through writable, as eager mode requires), and gradients left to
+    # accumulate over two backward calls
     def make(p):
         def step(x):
             (p * x).sum().backward()
             ((p * p) * x).sum().backward()      # adds to p.grad
-            p.value -= 0.1 * p.grad
+            value = ag.core.writable(p)
+            value -= 0.1 * p.grad
             return p.grad * 1.0
         return step
     pe, pc = ag.parameter([1.0, -2.0]), ag.parameter([1.0, -2.0])

@@ -32,7 +32,7 @@ def _unary_ops() -> list:
 
 UNARY = _unary_ops()
 CORE = {"exp", "sigmoid", "tanh", "relu", "absolute", "sum", "max", "min", "softplus",
-        "negative", "logsumexp", "square", "add", "subtract", "multiply", "maximum", "minimum",
+        "negative", "square", "add", "subtract", "multiply", "maximum", "minimum",
         "mask", "where", "log"}
 BINARY = [("add", ag.add), ("subtract", ag.subtract), ("multiply", ag.multiply),
           ("maximum", ag.maximum), ("minimum", ag.minimum),

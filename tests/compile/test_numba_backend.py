@@ -49,7 +49,8 @@ def test_a_parameter_updated_between_two_runs_is_read_again():
     def make(w):
         def f(x):
             a = ag.tanh(w * x)            # a run reading w
-            w.value -= 0.25               # w changes in place (not an elementwise run)
+            value = ag.core.writable(w)   # w changes in place (not an elementwise run)
+            value -= 0.25
             b = ag.tanh(w * x)            # another run reading w: its new value
             return (a + b).sum()
         return f

@@ -313,7 +313,8 @@ def test_a_python_number_changed_between_calls_is_not_frozen():
     def step(x):
         w.zero_grad()
         (w * x).sum().backward()
-        w.value -= lr * w.grad                    # lr from the closure: a constant of a trace
+        value = ag.core.writable(w)
+        value -= lr * w.grad                      # lr from the closure: a constant of a trace
         return w * 1.0
     compiled = ag.compile(step)
     x = np.array([1.0, 1.0])
@@ -331,3 +332,35 @@ def test_a_number_that_changes_on_every_call_is_reported():
         for k in range(20):
             scale = float(k)
             np.testing.assert_array_equal(compiled(np.ones(2)), [k, k])
+
+
+def test_a_recorded_parameter_is_read_only_as_in_eager_mode():
+    w = ag.parameter(np.ones(2))
+
+    def f(x):
+        loss = (w * x).sum()
+        w.value -= 0.1                 # eager: ValueError, the array is read-only
+        loss.backward()
+        return loss
+    with pytest.raises(ValueError, match="read-only"):
+        f(np.ones(2))
+    w = ag.parameter(np.ones(2))
+    with pytest.raises(TraceError, match="read-only"):
+        ag.compile(f)(np.ones(2))
+
+
+def test_changing_a_parameter_through_writable_before_backward_is_refused_as_in_eager():
+    w = ag.parameter(np.ones(2))
+
+    def f(x):
+        loss = (w * x).sum()
+        value = ag.core.writable(w)    # the gradient would mix old and new values of w
+        value -= 0.1
+        loss.backward()
+        return loss
+    with pytest.raises(ag.GraphError, match="changed in place"):
+        f(np.ones(2))
+    w = ag.parameter(np.ones(2))
+    with pytest.raises(ag.GraphError, match="changed in place"):
+        ag.compile(f)(np.ones(2))
+    np.testing.assert_array_equal(w.value, np.ones(2))       # the trace changed nothing
