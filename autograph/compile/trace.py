@@ -453,8 +453,10 @@ class Trace:
             raise refuse(f"an in-place update of {what}; only a parameter's .value or .grad "
                          "can be updated in place inside a compiled function (or write "
                          "y = x + 1 instead of x += 1)")
-        if target.kind == "state" and self.state_refs.index(target) in self.locked:
-            node = self.states[self.state_refs.index(target)]
+        # (found by identity: == on stand-ins is an operation)
+        i = next((i for i, ref in enumerate(self.state_refs) if ref is target), None)
+        if target.kind == "state" and i in self.locked:
+            node = self.states[i]
             raise refuse(f"{node.label} is read-only: an operation recorded for backward read "
                          "it, and an in-place change would mix old and new values (eager "
                          "mode refuses it too); change it through autograph.writable(p), "

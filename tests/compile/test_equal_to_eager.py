@@ -213,3 +213,29 @@ def test_gradients_inside_a_compiled_function():
         np.testing.assert_allclose(gv, h, rtol=1e-14)
         np.testing.assert_array_equal(gu, [0.0])
     assert w.grad is None and v.grad is None           # gradients() leaves .grad alone
+
+
+def test_hand_written_updates_of_several_parameters_of_different_shapes():
+    # the stand-ins of parameters are found by identity (== on them is an operation)
+    def make(params):
+        def step(X):
+            W, b = params
+            loss = ag.tanh(X @ W + b).sum()
+            for p in params:
+                p.grad = None
+            loss.backward()
+            for p in params:
+                value = ag.core.writable(p)
+                value -= 0.1 * p.grad
+            return loss
+        return step
+    rng = np.random.default_rng(2)
+    W0, b0 = rng.standard_normal((3, 2)), rng.standard_normal(2)
+    pe = [ag.parameter(W0), ag.parameter(b0)]
+    pc = [ag.parameter(W0), ag.parameter(b0)]
+    eager, compiled = make(pe), ag.compile(make(pc))
+    for _ in range(5):
+        X = rng.standard_normal((4, 3))
+        np.testing.assert_allclose(compiled(X), eager(X).value, rtol=1e-13)
+    for e, c in zip(pe, pc):
+        np.testing.assert_allclose(c.value, e.value, rtol=1e-13)
