@@ -11,8 +11,9 @@ Reading the numbers instead, `float(loss)`, `bool(x > 0)`, `node.item()`, `np.as
 `print(node)`, would bake the numbers of the first call into every later one; it raises
 `TraceError`, naming the line (as JAX's concretization error does). Parameters and other Nodes
 that exist before the trace (its *state*) are read afresh on every call: while tracing, their
-`.value` and `.grad` are stand-ins too, so a hand-written update `p.value -= lr * p.grad` is
-recorded as an in-place update.
+`.value` and `.grad` are stand-ins too, so a hand-written update (`v = writable(p);
+v -= lr * p.grad`) is recorded as an in-place update. As in eager mode, a parameter that an
+operation recorded for backward has read is read-only until `writable` unlocks it.
 """
 
 from __future__ import annotations
