@@ -419,6 +419,9 @@ class Trace:
             example = primitive.forward(*values, **self.examples(kwargs))
         except (ValueError, IndexError, TypeError) as error:
             raise ShapeError(primitive.failure_message(args, values, params, error)) from error
+        if np.result_type(example) not in node_module._REAL_DTYPES:     # as eager mode does
+            node_module.check_real(np.asarray(example), primitive.failure_message(
+                args, values, params, None, bare=True))
         out = self.emit(primitive.forward, operands, kwargs, example)
         nodes = [a for a in args if isinstance(a, Node)]
         if not nodes:                 # no Node among the arguments: plain numpy, as in eager

@@ -364,3 +364,12 @@ def test_changing_a_parameter_through_writable_before_backward_is_refused_as_in_
     with pytest.raises(ag.GraphError, match="changed in place"):
         ag.compile(f)(np.ones(2))
     np.testing.assert_array_equal(w.value, np.ones(2))       # the trace changed nothing
+
+
+def test_complex_results_are_refused_as_in_eager_mode():
+    w = ag.parameter(np.ones(2))
+    with pytest.raises(TypeError) as eager_error:
+        w * 1j
+    with pytest.raises(TypeError) as compiled_error:
+        ag.compile(lambda x: (w * x).sum())(np.ones(2) * 1j)
+    assert str(compiled_error.value).split(":")[0] == str(eager_error.value).split(":")[0]
