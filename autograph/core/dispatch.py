@@ -121,6 +121,11 @@ def array_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
             raise TypeError(f"{name}: unsupported keyword(s) {', '.join(kwargs)} on Nodes")
         if dtype is not None:             # numpy computes in `dtype`: convert the operands
             from autograph.ops import astype
+            dtype = np.dtype(dtype)
+            for x in inputs:                # ... if its casting rule (same_kind) allows it
+                if not np.can_cast(np.result_type(values(x)), dtype, "same_kind"):
+                    raise TypeError(f"{name}: cannot cast {np.result_type(values(x))} to "
+                                    f"{dtype} with casting rule 'same_kind'")
             inputs = tuple(astype(x, dtype) for x in inputs)
         return function(*inputs)
     if method == "outer" and ufunc in HANDLED:

@@ -125,6 +125,12 @@ class Node:
         return np.asarray(self.value, dtype=dtype)
 
     def __float__(self) -> float:
+        # numpy calls this for `out[i] = node` as it calls __array__ for slices: refused for
+        # a Node requiring a gradient, for the same reason; .item() reads the number.
+        if self.requires_grad:
+            raise TypeError(f"{describe(self)} requires a gradient: float() (or numpy storing "
+                            "it into an array) would cut it from the graph; use .item() to "
+                            "read the number, or np.stack / np.concatenate to build arrays")
         return float(self.value)
 
     def __bool__(self) -> bool:
@@ -464,14 +470,18 @@ class Primitive:
         if requires_grad and modes.grad_enabled and LOCK_RECORDED_LEAVES:
             # The graph keeps the arrays of its leaves: they become read-only before the
             # forward runs, so that views it makes of them are read-only too. `writable`
-            # unlocks one for an in-place update (see there).
+            # unlocks one for an in-place update (see there). A plain array operand is the
+            # caller's, to reuse as they like (a batch buffer): the graph keeps a copy.
             if count == 1:
                 if not arg.parents and values[0].flags.writeable:
                     values[0].setflags(write=False)
             else:
-                for arg in args:
-                    if type(arg) is Node and not arg.parents and arg.value.flags.writeable:
-                        arg.value.setflags(write=False)
+                for i, arg in enumerate(args):
+                    if type(arg) is Node:
+                        if not arg.parents and arg.value.flags.writeable:
+                            arg.value.setflags(write=False)
+                    elif type(arg) is np.ndarray and arg.flags.writeable:
+                        values = (*values[:i], arg.copy(), *values[i + 1:])
         try:
             value = self.forward(*values, **params) if params else self.forward(*values)
         except (ValueError, IndexError, TypeError) as error:

@@ -52,19 +52,19 @@ def _as(x, dtype):
 
 
 @implements(np.sum)
-def sum(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Sum over `axis` (all axes by default), as `numpy.sum`."""
     reject("sum", out=out, initial=initial, where=where)
-    return _sum(_as(x, dtype), axis=_axis(axis), keepdims=keepdims)
+    return _sum(_as(a, dtype), axis=_axis(axis), keepdims=keepdims)
 
 
 @implements(np.mean)
-def mean(x, axis=None, dtype=None, out=None, keepdims=False, where=None):
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     """Mean over `axis`, as `numpy.mean`; composed of sum and a division."""
     reject("mean", out=out, where=where)
-    total = sum(x, axis, dtype, keepdims=keepdims)   # checks the axis, naming the operands
+    total = sum(a, axis, dtype, keepdims=keepdims)   # checks the axis, naming the operands
     reduced = np.size(value_of(total))
-    return total / (np.size(value_of(x)) // reduced if reduced else 1)
+    return total / (np.size(value_of(a)) // reduced if reduced else 1)
 
 
 def _extreme_grad(g, ans, x, axis=None, keepdims=False):
@@ -88,14 +88,14 @@ _min = Primitive("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis
 
 
 @implements(np.max, np.amax)
-def max(x, axis=None, out=None, keepdims=False, initial=None, where=None):
+def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     """Largest entry over `axis`, as `numpy.max`; tied entries share the gradient."""
     reject("max", out=out, initial=initial, where=where)
-    return _max(x, axis=_axis(axis), keepdims=keepdims)
+    return _max(a, axis=_axis(axis), keepdims=keepdims)
 
 
 @implements(np.min, np.amin)
-def min(x, axis=None, out=None, keepdims=False, initial=None, where=None):
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):
     """Smallest entry over `axis`, as `numpy.min`; tied entries share the gradient.
 
     >>> x = ag.parameter([[3.0, 1.0], [1.0, 2.0]], name="x")
@@ -104,7 +104,7 @@ def min(x, axis=None, out=None, keepdims=False, initial=None, where=None):
            [1., 0.]])
     """
     reject("min", out=out, initial=initial, where=where)
-    return _min(x, axis=_axis(axis), keepdims=keepdims)
+    return _min(a, axis=_axis(axis), keepdims=keepdims)
 
 
 def _logsumexp(x, axis=None, keepdims=False):
@@ -254,7 +254,7 @@ _prod = Primitive("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=a
 
 
 @implements(np.prod)
-def prod(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Product over `axis`, as `numpy.prod`. The gradient of each entry is the product of the
     others, right where entries are 0:
 
@@ -263,7 +263,7 @@ def prod(x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     array([0., 6., 0.])
     """
     reject("prod", out=out, initial=initial, where=where)
-    return _prod(_as(x, dtype), axis=_axis(axis), keepdims=keepdims)
+    return _prod(_as(a, dtype), axis=_axis(axis), keepdims=keepdims)
 
 
 @implements((np.multiply, "reduce"))
@@ -285,15 +285,15 @@ def _flat(x, axis):
 
 
 @implements(np.cumsum)
-def cumsum(x, axis=None, dtype=None, out=None):
+def cumsum(a, axis=None, dtype=None, out=None):
     """Running sums along `axis` (of the flattened array if None), as `numpy.cumsum`.
 
     >>> cumsum(Node([1.0, 2.0, 3.0])).value
     array([1., 3., 6.])
     """
     reject("cumsum", out=out)
-    x, axis = _flat(_as(x, dtype), axis)
-    return _cumsum(x, axis=axis)
+    a, axis = _flat(_as(a, dtype), axis)
+    return _cumsum(a, axis=axis)
 
 
 def _cumprod_grad(g, ans, x, axis):
@@ -317,7 +317,7 @@ _cumprod = Primitive("cumprod", lambda x, axis: np.cumprod(x, axis=axis), _cumpr
 
 
 @implements(np.cumprod)
-def cumprod(x, axis=None, dtype=None, out=None):
+def cumprod(a, axis=None, dtype=None, out=None):
     """Running products along `axis` (of the flattened array if None), as `numpy.cumprod`;
     the gradient is right where entries are 0.
 
@@ -326,8 +326,8 @@ def cumprod(x, axis=None, dtype=None, out=None):
     array([1., 8., 0.])
     """
     reject("cumprod", out=out)
-    x, axis = _flat(_as(x, dtype), axis)
-    return _cumprod(x, axis=axis)
+    a, axis = _flat(_as(a, dtype), axis)
+    return _cumprod(a, axis=axis)
 
 
 @implements((np.add, "accumulate"))
@@ -445,7 +445,7 @@ def _ddof(ddof, correction, name):
 
 
 @implements(np.var)
-def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
     """Variance over `axis`, as `numpy.var`: mean squared deviation, divided by N - ddof.
 
@@ -456,7 +456,7 @@ def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     array([-1.33333333, -0.33333333,  1.66666667])
     """
     reject("var", out=out, where=where, mean=mean)
-    return _var(_as(x, dtype), axis=_axis(axis), ddof=_ddof(ddof, correction, "var"),
+    return _var(_as(a, dtype), axis=_axis(axis), ddof=_ddof(ddof, correction, "var"),
                 keepdims=keepdims)
 
 
@@ -476,7 +476,7 @@ _std = Primitive("std",
 
 
 @implements(np.std)
-def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
     """Standard deviation over `axis`, as `numpy.std`; where it is 0 its gradient is taken
     as 0 (as |x| at 0).
@@ -486,7 +486,7 @@ def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     array([-0.5,  0.5])
     """
     reject("std", out=out, where=where, mean=mean)
-    return _std(_as(x, dtype), axis=_axis(axis), ddof=_ddof(ddof, correction, "std"),
+    return _std(_as(a, dtype), axis=_axis(axis), ddof=_ddof(ddof, correction, "std"),
                 keepdims=keepdims)
 
 
@@ -533,10 +533,10 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 
 
 @implements(np.ptp)
-def ptp(x, axis=None, out=None, keepdims=False):
+def ptp(a, axis=None, out=None, keepdims=False):
     """Range (peak to peak) over `axis`, as `numpy.ptp`: max - min."""
     reject("ptp", out=out)
-    return max(x, axis, keepdims=keepdims) - min(x, axis, keepdims=keepdims)
+    return max(a, axis, keepdims=keepdims) - min(a, axis, keepdims=keepdims)
 
 
 # --- numpy 2's cumulative_sum and cumulative_prod ---------------------------------------------

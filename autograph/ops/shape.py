@@ -44,21 +44,21 @@ def reshape(x, shape=None, order="C", *, newshape=None, copy=None):
 
 
 @implements(np.transpose)
-def transpose(x, axes=None):
+def transpose(a, axes=None):
     """Permute the axes (reverse them by default), as `numpy.transpose`."""
-    return _transpose(x, axes=None if axes is None else tuple(axes))
+    return _transpose(a, axes=None if axes is None else tuple(axes))
 
 
 @implements(np.swapaxes)
-def swapaxes(x, axis1, axis2):
+def swapaxes(a, axis1, axis2):
     """Interchange two axes, as `numpy.swapaxes`."""
-    return _swapaxes(x, axis1=axis1, axis2=axis2)
+    return _swapaxes(a, axis1=axis1, axis2=axis2)
 
 
 @implements(np.broadcast_to)
-def broadcast_to(x, shape, subok=False):
-    """`x` repeated along new or length-1 axes to `shape`, as `numpy.broadcast_to`."""
-    return _broadcast_to(x, shape=(shape,) if isinstance(shape, (int, np.integer)) else
+def broadcast_to(array, shape, subok=False):
+    """`array` repeated along new or length-1 axes to `shape`, as `numpy.broadcast_to`."""
+    return _broadcast_to(array, shape=(shape,) if isinstance(shape, (int, np.integer)) else
                          tuple(shape))
 
 
@@ -142,33 +142,33 @@ def concatenate(xs, axis=0, out=None, dtype=None, casting=None):
 
 
 @implements(np.stack)
-def stack(xs, axis=0, out=None, *, dtype=None, casting=None):
+def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
     """Join a sequence of same-shaped arrays along a new axis, as `numpy.stack`."""
     reject("stack", out=out, dtype=dtype, casting=casting)
-    return _stack(*xs, axis=axis)
+    return _stack(*arrays, axis=axis)
 
 
 @implements(np.expand_dims)
-def expand_dims(x, axis):
+def expand_dims(a, axis):
     """Insert an axis of length 1 at `axis` (or at each of a tuple of axes)."""
-    shape = list(np.shape(value_of(x)))
+    shape = list(np.shape(value_of(a)))
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     ndim = len(shape) + len(axes)
-    for a in axes:      # numpy's rule; `a % ndim` alone would put axis 9 of a 3-D result at 0
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
-            raise ShapeError(f"expand_dims: {describe(x)}: axis {a!r} is out of range for "
+    for ax in axes:     # numpy's rule; `ax % ndim` alone would put axis 9 of a 3-D result at 0
+        if not isinstance(ax, (int, np.integer)) or not -ndim <= ax < ndim:
+            raise ShapeError(f"expand_dims: {describe(a)}: axis {ax!r} is out of range for "
                              f"a result of {ndim} dimensions")
-    if len({a % ndim for a in axes}) < len(axes):
-        raise ShapeError(f"expand_dims: {describe(x)}: repeated axis in {axis!r}")
-    for a in sorted(a % ndim for a in axes):
-        shape.insert(a, 1)
-    return reshape(x, tuple(shape))
+    if len({ax % ndim for ax in axes}) < len(axes):
+        raise ShapeError(f"expand_dims: {describe(a)}: repeated axis in {axis!r}")
+    for ax in sorted(ax % ndim for ax in axes):
+        shape.insert(ax, 1)
+    return reshape(a, tuple(shape))
 
 
 @implements(np.copy)
-def copy(x, order="K", subok=False):
+def copy(a, order="K", subok=False):
     """A new Node with the same value (numpy.copy): recorded, so gradients flow through it."""
-    return reshape(x, np.shape(value_of(x)))
+    return reshape(a, np.shape(value_of(a)))
 
 
 # --- numpy's rearrangements -----------------------------------------------------------------

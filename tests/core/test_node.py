@@ -284,7 +284,7 @@ def test_conversions_and_iteration():
     assert len(x) == 3
     np.testing.assert_array_equal(x.value, [1.5, -2.0, 4.0])
     np.testing.assert_array_equal(np.asarray(ag.constant(x.value)), [1.5, -2.0, 4.0])
-    assert float(x[0]) == 1.5 and x[2].item() == 4.0
+    assert x[0].item() == 1.5 and x[2].item() == 4.0 and float(ag.constant(2.5)) == 2.5
     parts = list(x)
     assert all(isinstance(p, ag.Node) and p.op.name == "getitem" for p in parts)
     total = parts[0] * 2.0 + parts[1] * parts[1] + parts[2]
