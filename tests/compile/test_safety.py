@@ -15,7 +15,7 @@ def _this_file_line(error) -> bool:
 
 @pytest.mark.parametrize("read", [
     lambda y: bool(y > 0),
-    lambda y: float(y),
+    lambda y: float(y.value),
     lambda y: y.item(),
     lambda y: np.asarray(y.value),
     lambda y: np.asarray(y.detach() * 1.0),
