@@ -46,7 +46,7 @@ if numba is not None:
     def run_tape(tape, arena, cap):
         """Execute `tape` on `arena`. A row: opcode, destination, operand a, operand b, the
         result's rows m and columns n, the inner length k of a product, then a's and b's
-        strides (row, column) in the arena. `cap`: a sigmoid's largest argument of exp.
+        strides (row, column) in the arena. `cap`: where a sigmoid becomes exp(x).
         Each opcode has its own loops (a test inside them would cost more than the work)."""
         for t in range(tape.shape[0]):
             code, d, a, b, m, n, kk = tape[t, 0], tape[t, 1], tape[t, 2], tape[t, 3], \
@@ -112,7 +112,9 @@ if numba is not None:
                 for i in range(m):
                     for j in range(n):
                         x = arena[a + i * a0 + j * a1]
-                        arena[d + i * n + j] = 1.0 / (1.0 + np.exp(min(-x, cap)))
+                        # as autograph's _sigmoid: exp(x) itself below -cap
+                        r = np.exp(x) if -x > cap else 1.0 / (1.0 + np.exp(-x))
+                        arena[d + i * n + j] = r
             elif code == 11:
                 for i in range(m):
                     for j in range(n):

@@ -96,3 +96,16 @@ def test_masks_and_nan_follow_numpy():
     compiled = ag.compile(f)
     x = np.array([-1.0, 0.25, 2.0, np.nan])
     np.testing.assert_array_equal(compiled(x), f(x))
+
+
+def test_sigmoid_far_below_its_cap_is_exp_as_in_eager_mode():
+    x = np.array([-800.0, -720.0, -700.0, 0.0, 30.0, 800.0, -1e4, 5.0])
+    w = ag.parameter(np.ones(8))
+    compiled = ag.compile(lambda x: ag.sigmoid(ag.sigmoid(w * x) * 1.0))
+    with np.errstate(under="ignore"):
+        expected = ag.sigmoid(ag.sigmoid(w * x) * 1.0).value
+        inner = compiled(x)
+    np.testing.assert_allclose(inner, expected, rtol=1e-15, atol=0)
+    with np.errstate(under="ignore"):
+        direct = ag.compile(lambda x: (ag.sigmoid(w * x) * 1.0) * 1.0)(x)
+        np.testing.assert_array_equal(direct, ag.sigmoid(w * x).value)
