@@ -21,14 +21,17 @@ def topological_order(root: Node, requiring_grad: bool = False,
     >>> [n.label for n in topological_order((x * 2.0).exp(), through=lambda n: n.op is None)]
     ['exp']
     """
+    follow = through
+    if requiring_grad:
+        follow = (lambda p: p.requires_grad) if through is None else \
+            (lambda p: p.requires_grad and through(p))
     order, seen = [], {root}
     stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
             if isinstance(parent, Node) and parent not in seen and \
-                    (parent.requires_grad or not requiring_grad) and \
-                    (through is None or through(parent)):
+                    (follow is None or follow(parent)):
                 seen.add(parent)
                 stack.append((parent, iter(parent.parents)))
                 break
