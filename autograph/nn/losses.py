@@ -49,7 +49,7 @@ def _logits(output, loss: str):
         raise ValueError(f"{loss}: the output is a {unit.name} computed under no_grad(), which "
                          "does not keep its logits: pass the logits (model.logits(x)), or "
                          "compute the loss outside no_grad()")
-    if unit is _UNITS["cross_entropy"]:                 # softmax: over which axis?
+    if unit.name == "softmax":                          # over the classes?
         axis = output.params["axis"]
         if output.ndim == 0 or axis not in (-1, output.ndim - 1):
             raise ValueError(f"{loss}: the output is softmax(z, axis={axis}) of shape "
