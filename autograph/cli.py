@@ -20,7 +20,7 @@ def _verify(args) -> int:
 
 
 def _draw(args) -> int:
-    from autograph.diagrams.draw import draw_model
+    from autograph.commands.draw_model import draw_model
     from autograph.tutorial.draw import draw_tutorial
     if args.model:
         print(f"autograph draw: the model saved in {args.model}")

@@ -74,9 +74,19 @@ def tolerance_for(arrays, rtol=None, atol=None) -> Tolerance:
     return Tolerance(default_rtol if rtol is None else rtol, atol, scaled, least.name)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Entry:
-    """One entry where the two arrays differ: its index and both values."""
+    """One entry where the two arrays differ: its index, the value under test (`actual`) and
+    the value it is checked against (`reference`).
+
+    The one record of a disagreeing entry: `gradcheck` reads `actual` as `analytic` (reverse
+    mode) and `reference` as `numeric` (finite differences); `autograph.verify` reads them as
+    `hand` (hand-derived) and `autodiff` (reverse mode). Those names are aliases, not copies.
+
+    >>> e = Entry((1, 0), 2.5, 2.0)
+    >>> e.abs_error, e.hand, e.autodiff, e.analytic, e.numeric
+    (0.5, 2.5, 2.0, 2.5, 2.0)
+    """
     index: tuple
     actual: float
     reference: float
@@ -84,6 +94,14 @@ class Entry:
     @property
     def abs_error(self) -> float:
         return abs(self.actual - self.reference)
+
+    # gradcheck's names: reverse mode under test, finite differences as the reference
+    analytic = property(lambda self: self.actual, doc="`actual`, as gradcheck names it")
+    numeric = property(lambda self: self.reference, doc="`reference`, as gradcheck names it")
+    # autograph.verify's names: the hand-derived gradient under test, reverse mode as reference
+    hand = property(lambda self: self.actual, doc="`actual`, as autograph.verify names it")
+    autodiff = property(lambda self: self.reference,
+                        doc="`reference`, as autograph.verify names it")
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from autograph.core.backward import gradients
+from autograph.core.graph import topological_order
 from autograph.core.modes import current_modes, enable_grad
 from autograph.core.node import Node, value_of
 
@@ -75,17 +76,10 @@ def _as_leaves(x):
 
 def _depends_on_others(out, own) -> bool:
     """Whether `out` reaches a leaf requiring a gradient other than the transform's `own` new
-    leaves: a variable of an enclosing graph, passed in or closed over. Iterative walk."""
+    leaves: a variable of an enclosing graph, passed in or closed over."""
     own = {id(leaf) for leaf in own}
-    seen, stack = {id(out)}, [out]
-    while stack:
-        for parent in stack.pop().parents:
-            if isinstance(parent, Node) and parent.requires_grad and id(parent) not in seen:
-                if not parent.parents and id(parent) not in own:
-                    return True
-                seen.add(id(parent))
-                stack.append(parent)
-    return False
+    return any(not node.parents and id(node) not in own and node is not out
+               for node in topological_order(out, requiring_grad=True))
 
 
 def _evaluate(f, args, kwargs, wrt, given, has_aux=False):

@@ -8,25 +8,19 @@ from typing import Callable
 import numpy as np
 
 from autograph.core.backward import gradients
-from autograph.core.compare import Tolerance, compare
+from autograph.core.compare import Entry, Tolerance, compare
 from autograph.core.node import Node, value_of
 
 
-@dataclass
-class Mismatch:
-    """One entry of one input where the two gradients differ most."""
-    index: tuple
-    analytic: float
-    numeric: float
-
-    @property
-    def abs_error(self) -> float:
-        return abs(self.analytic - self.numeric)
+# One entry of one input where the two gradients differ most: compare's record, whose
+# `analytic` and `numeric` name its `actual` (reverse mode) and `reference` (differences).
+Mismatch = Entry
 
 
 @dataclass
 class InputCheck:
-    """The comparison for one input of the checked function."""
+    """The comparison for one input of the checked function; `worst` lists its most
+    disagreeing entries (`Entry`: `.index`, `.analytic`, `.numeric`)."""
     name: str
     shape: tuple
     max_abs_error: float
@@ -155,7 +149,6 @@ def gradcheck(f: Callable, *inputs, eps: float = 1e-6, atol: float = 1e-6,
                         numeric[index] = other
             result = compare(analytic[k], numeric, tolerance, worst)
             problems.append(_not_finite(f"the finite differences for {name}", numeric))
-            worst_entries = [Mismatch(e.index, e.actual, e.reference) for e in result.worst]
             checks.append(InputCheck(name, a.shape, result.max_abs_error, result.max_rel_error,
-                                     result.ok, worst_entries))
+                                     result.ok, result.worst))
     return GradcheckResult(checks, atol, rtol, [p for p in problems if p])

@@ -24,10 +24,12 @@ from functools import lru_cache
 import numpy as np
 
 from autograph.core import Node, ShapeError
+from autograph.core.node import PRIMITIVES
 from autograph.ops import log_softmax, reshape, sigmoid, softplus, sum, value_of, where
-from autograph.ops.activations import _softmax_op
 
-_UNITS = {"cross_entropy": _softmax_op, "binary_cross_entropy": sigmoid}
+# The output unit each loss reads as its logits, found in the op registry (importing
+# autograph.ops registered them): a Node is that unit if its op is this very Primitive.
+_UNITS = {"cross_entropy": PRIMITIVES["softmax"], "binary_cross_entropy": PRIMITIVES["sigmoid"]}
 
 
 def _logits(output, loss: str):
@@ -47,7 +49,7 @@ def _logits(output, loss: str):
         raise ValueError(f"{loss}: the output is a {unit.name} computed under no_grad(), which "
                          "does not keep its logits: pass the logits (model.logits(x)), or "
                          "compute the loss outside no_grad()")
-    if unit is _softmax_op:
+    if unit.name == "softmax":                          # over the classes?
         axis = output.params["axis"]
         if output.ndim == 0 or axis not in (-1, output.ndim - 1):
             raise ValueError(f"{loss}: the output is softmax(z, axis={axis}) of shape "

@@ -58,16 +58,8 @@ def _watched(node: Node) -> bool:
 
 def _feeding_parameters(node: Node) -> list:
     """Names of the parameters between `node` and the previous layer of watched units."""
-    names, seen, stack = [], set(), list(node.parents)
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, Node) or item in seen or _watched(item):
-            continue
-        seen.add(item)
-        if item.op is None and item.requires_grad:
-            names.append(item.label)
-        stack.extend(item.parents)
-    return names[::-1]                           # x @ W + b gives W, b
+    upstream = topological_order(node, through=lambda n: not _watched(n))
+    return [n.label for n in upstream if n.op is None and n.requires_grad]  # x @ W + b: W, b
 
 
 def unit_report(model, X, tol: float = 0.01) -> UnitReport:

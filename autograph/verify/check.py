@@ -18,26 +18,16 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from autograph.core import Node, gradients
-from autograph.core.compare import Tolerance, compare, tolerance_for
+# Entry, the record of one disagreeing entry, is compare's; re-exported as autograph.verify.Entry.
+from autograph.core.compare import Entry, Tolerance, compare, tolerance_for  # noqa: F401
 from autograph.verify.diagnose import Diagnoser
-
-
-@dataclass
-class Entry:
-    """One entry of a gradient: where it is and the two values."""
-    index: tuple
-    hand: float
-    autodiff: float
-
-    @property
-    def abs_error(self) -> float:
-        return abs(self.hand - self.autodiff)
 
 
 @dataclass
 class ParameterCheck:
     """The comparison for one parameter. `mask` marks the disagreeing entries (all of them
-    when the shapes differ); `diagnosis` says in words what the mistake looks like."""
+    when the shapes differ); `worst` lists the most disagreeing entries (`Entry`: `.index`,
+    `.hand`, `.autodiff`); `diagnosis` says in words what the mistake looks like."""
     name: str
     shape: tuple
     hand_shape: tuple
@@ -225,14 +215,9 @@ def _snapshots(history, nodes) -> list:
 
 def _compare(name, hand, auto, diagnoser, rtol, atol, worst) -> ParameterCheck:
     tolerance = tolerance_for([hand, auto], rtol, atol)
-    if hand.shape != auto.shape:
-        return ParameterCheck(name, auto.shape, hand.shape, False, float("nan"), float("nan"),
-                              auto.size, tolerance,
-                              diagnosis=diagnoser.explain(name, hand, tolerance), hand=hand,
-                              autodiff=auto, mask=np.ones(auto.shape, dtype=bool))
-    result = compare(hand, auto, tolerance, worst)      # NaN in the hand-derived array disagrees
-    worst_entries = [Entry(e.index, e.actual, e.reference) for e in result.worst]
+    # compare refuses differing shapes (all entries disagree) and NaN in the hand-derived array
+    result = compare(hand, auto, tolerance, worst)
     return ParameterCheck(name, auto.shape, hand.shape, result.ok, result.max_abs_error,
-                          result.max_rel_error, result.disagreeing, tolerance, worst_entries,
+                          result.max_rel_error, result.disagreeing, tolerance, result.worst,
                           None if result.ok else diagnoser.explain(name, hand, tolerance),
                           hand, auto, result.mask)

@@ -46,3 +46,14 @@ def test_any_graph_expression_works_even_under_no_grad():
     with ag.no_grad():
         report = nn.unit_report(model, X)
     assert [r.layer for r in report] == ["A, a", "B, c"]
+
+
+def test_a_layer_is_named_by_the_parameters_since_the_previous_layer_of_units():
+    # relu(relu(x W1 + b1) W2 + x S + b2): a skip connection; W1 and b1 are behind the first
+    # layer of units, S reaches the second one beside it
+    x = ag.constant(X, name="x")
+    W1, b1 = ag.parameter(np.ones((2, 3)), name="W1"), ag.parameter(np.zeros(3), name="b1")
+    W2, S = ag.parameter(np.ones((3, 2)), name="W2"), ag.parameter(np.ones((2, 2)), name="S")
+    b2 = ag.parameter(np.zeros(2), name="b2")
+    report = nn.unit_report(lambda x: ag.relu(ag.relu(x @ W1 + b1) @ W2 + x @ S + b2), x)
+    assert [r.layer for r in report] == ["W1, b1", "W2, S, b2"]

@@ -173,3 +173,18 @@ def test_report_diagram_passes_the_disagreeing_entries_as_highlight(monkeypatch)
     assert output == "the output" and options["title"] == "t"
     assert list(options["highlight"]) == ["W"]
     assert np.argwhere(options["highlight"]["W"]).tolist() == [[0, 1]]
+
+
+@pytest.mark.parametrize("wrong_shape", [(1, 2), (2, 1), (2, 2)])
+def test_a_hand_gradient_of_another_shape_fails_even_when_it_broadcasts(wrong_shape):
+    right = by_hand(W0, B0)["b"]                            # shape (2,)
+    hand = {"b": np.broadcast_to(right, (2, 2))[:wrong_shape[0], :wrong_shape[1]].copy()
+            if wrong_shape != (2, 1) else right.reshape(2, 1)}
+    report = check_gradients(squared_error, {"W": W0, "b": B0}, hand)
+    check = report["b"]
+    assert not check.ok and check.hand_shape == wrong_shape and check.shape == (2,)
+    assert check.disagreeing == 2 and check.mask.shape == (2,) and check.mask.all()
+    assert check.worst == [] and np.isnan(check.max_abs_error)
+    assert "wrong shape" in check.diagnosis
+    text = str(report)
+    assert f"{wrong_shape} != (2,)" in text and "FAIL (2 of 2 entries)" in text

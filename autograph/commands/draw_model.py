@@ -1,5 +1,9 @@
 """`autograph draw --model`: a saved model as diagram files (the tutorial's networks are
-drawn by `autograph.tutorial.draw`)."""
+drawn by `autograph.tutorial.draw`).
+
+It reads a model file (`autograph.nn`) and draws it (`autograph.diagrams`): two sibling
+layers, so it lives here, on the command-line layer above both.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+import autograph as ag
+from autograph import nn
 from autograph.diagrams.graph import graph_diagram
 from autograph.diagrams.network import network_diagram
+from autograph.nn.io import read_info
+from autograph.nn.layers import parameter_layout
 
 
 # Deeper stacks are refused: a diagram of thousands of layers is unreadable, and laying it out
@@ -25,11 +33,6 @@ def draw_model(path, folder, format: str = "svg", hidden: str | None = None,
     W2, b2, ...): then `hidden` and `output` name the activations (default relu, linear) and a
     warning says they were assumed. Given for a file that states its architecture, they must
     agree with it."""
-    import autograph as ag
-    from autograph import nn
-    from autograph.nn.io import read_info
-    from autograph.nn.layers import parameter_layout
-
     path = Path(path)
     info = read_info(path)                 # the directory and headers only, checked
     if info.architecture is not None:
