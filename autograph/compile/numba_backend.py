@@ -188,12 +188,11 @@ def available() -> bool:
 
 
 def _kernels() -> dict:
-    from autograph.ops.activations import _log_softmax, _sigmoid, _softmax, relu
+    from autograph.core.node import PRIMITIVES
     from autograph.ops.kernels import broadcast, dot, sum_along
-    from autograph.ops.shape import _reshape, _transpose
-    return {"sigmoid": _sigmoid, "relu": relu.forward, "softmax": _softmax,
-            "log_softmax": _log_softmax, "dot": dot, "sum": sum_along, "broadcast": broadcast,
-            "transpose": _transpose.forward, "reshape": _reshape.forward}
+    forward = {name: PRIMITIVES[name].forward for name in
+               ("sigmoid", "relu", "softmax", "log_softmax", "transpose", "reshape")}
+    return {**forward, "dot": dot, "sum": sum_along, "broadcast": broadcast}
 
 
 def _matrix(shape) -> tuple | None:

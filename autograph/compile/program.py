@@ -245,7 +245,9 @@ def _scalars_as_arrays(operands, out):
 def _templates() -> dict:
     """Primitives whose forward is one ndarray method or operator: written as such, which
     spares a call of a Python function wrapping numpy's (transposes, reshapes, indexing)."""
-    from autograph.ops.shape import _reshape, _transpose, getitem
+    from autograph.core.node import PRIMITIVES
+    from autograph.ops.shape import getitem
+    _reshape, _transpose = PRIMITIVES["reshape"], PRIMITIVES["transpose"]
     return {
         _transpose.forward: lambda args, kwargs, expr: f"{args[0]}.T",   # axes=None only
         _reshape.forward: lambda args, kwargs, expr: f"{args[0]}.reshape({expr(kwargs['shape'])})",
@@ -327,7 +329,8 @@ def _uses(instructions, output) -> dict:
 def _softmax_for_exp_of_log_softmax(instructions, output) -> list:
     """exp(log_softmax(z)), with the log-softmax used nowhere else, is softmax(z): three numpy
     calls fewer. It is the gradient of cross-entropy: the step of every classifier has it."""
-    from autograph.ops.activations import _log_softmax, _softmax
+    from autograph.core.node import PRIMITIVES
+    _log_softmax, _softmax = PRIMITIVES["log_softmax"].forward, PRIMITIVES["softmax"].forward
     made = {ins.out.code: ins for ins in instructions
             if isinstance(ins, Call) and ins.out is not None and ins.function is _log_softmax}
     if not made:
