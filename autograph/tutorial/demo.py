@@ -116,12 +116,10 @@ def logistic_unit(d: Demo) -> None:
                         "`fig.add_subplot(projection='3d')` draws the same plot.")
     unit = networks.logistic_unit()
     d.diagram(ag.network_diagram(unit, title="logistic unit"),
-              "logistic-unit-network", "The logistic unit as a network: x1, x2 -> y",
-              width=380)
+              "logistic-unit-network", "The logistic unit as a network: x1, x2 -> y")
     d.diagram(ag.graph_diagram(unit, values=True, title="logistic unit: operations"),
               "logistic-unit-operations", "The same unit as autograph records it, "
-                                          "sigmoid(x @ w + 0.2), on the 100 points of In [1]",
-              width=600)
+                                          "sigmoid(x @ w + 0.2), on the 100 points of In [1]")
 
 
 # --- 1.2 / 1.3.3: the 2-layer network --------------------------------------------------------
@@ -183,7 +181,7 @@ def two_layer(d: Demo) -> None:
                 f"the diagram labels each edge with its weight.")
     d.diagram(ag.network_diagram(one, edge_labels="values", title="2-3-1, one sample"),
               "two-layer-one-sample", "The 2-3-1 network of 1.3.3 with its weights on the "
-                                      "edges", width=600)
+                                      "edges")
     d.diagram(ag.graph_diagram(one, values=True, title="2-3-1: operations"),
               "two-layer-operations", "The same forward pass as autograph records it: one "
                                       "box per operation, with its value")
@@ -313,7 +311,7 @@ def bigger_networks(d: Demo) -> None:
                          "output shown came from another version of the cell. (So do the "
                          "`{w_h1}` lines of In [20].)")
     d.diagram(ag.network_diagram(graph, title="2-3-3 softmax"), "softmax-2-3-3-network",
-              "The 2-3-3 network of 1.5: sigmoid hidden units, softmax output", width=560)
+              "The 2-3-3 network of 1.5: sigmoid hidden units, softmax output")
 
     t = tdata.three_layer_parameters()
     h1, h2, nn3 = s.ff_nn_3(data, **t)
@@ -421,7 +419,7 @@ def chain_rule(d: Demo, loss, params, H, Y) -> None:
     r.section("2.2.4", "The chain rule, path by path, for w11")
     d.diagram(ag.network_diagram(loss, paths_to=("W", (0, 0)), title="paths from J to w11"),
               "chain-rule-paths", "Every path from J back to w11 (the weight from x1 to h1), "
-                                  "in purple: one through each output unit", width=620)
+                                  "in purple: one through each output unit")
     data, T = d.data, d.T
     V = params["V"].value
     n = 0
@@ -476,13 +474,13 @@ def verifier(d: Demo, steps: int) -> None:
     for i, example in enumerate(examples):
         r.raw(f"<h3>{html.escape(example.title)}</h3>")
         r.paragraph(example.note)
-        r.raw(f"<pre>{html.escape(str(example.report))}</pre>")
+        r.wrapped(str(example.report))
         if not example.report.ok:
             if any(not right for right in example.expected.values()):
                 r.errata.append((example.title, "verifier", example.note))
             try:
                 d.diagram(example.diagram(), f"verify-{i:02d}",
-                          f"{example.title}: the disagreeing weights in red", width=560)
+                          f"{example.title}: the disagreeing weights in red")
             except (RuntimeError, OSError) as error:
                 r.paragraph(f"(not drawn: {error})")
         if example.title.startswith("section 2.3, sigmoid hidden units: the recursion"):
@@ -582,7 +580,7 @@ def training(d: Demo) -> None:
     d.diagram(ag.network_diagram(model(ag.constant(d.data, name="X")), edge_labels="values",
                                  color_by="value", title="trained 2-3-3"),
               "trained-network", "The corrected network after training: edge width and "
-                                 "colour by weight (blue > 0, orange < 0)", width=600)
+                                 "colour by weight (blue > 0, orange < 0)")
 
 
 # --- the run ---------------------------------------------------------------------------------
