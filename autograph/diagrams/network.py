@@ -374,7 +374,10 @@ class _Drawing:
             notes.append(f"edge width: |{'weight' if self.scale[0] == 'value' else 'gradient'}|"
                          "; blue > 0, orange < 0")
         if self.masks and any(mask.any() for mask in self.masks.values()):
-            notes.append("red: failed gradient check")
+            biases = {self.names.get(id(layer.bias)) for layer in self.layers}
+            red_units = any(self.masks[name].any() for name in biases if name in self.masks)
+            notes.append("red: failed gradient check"
+                         + (" (a red unit: its bias)" if red_units else ""))
         label = caption + "".join("\n" + note for note in notes)
         for l in range(len(self.shown)):
             self._column(l)

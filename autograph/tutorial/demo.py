@@ -16,6 +16,7 @@ From the command line, `autograph demo [--out DIR] [--open] [--quick]`; from Pyt
 from __future__ import annotations
 
 import html
+import re
 import time
 import timeit
 import webbrowser
@@ -144,9 +145,14 @@ def two_layer(d: Demo) -> None:
                        "a_i = w_i . x + b_i^(1), h_i = sigma(a_i).")
     x, _, _, _ = tdata.logistic_data()
     run = s.ff_nn_2_loop(x, w, v, b_1, b_2, 2, 3)
-    d.printed("W", "w", w, "Weights for layer 1")
-    d.printed("V", "v", v, "Weights for layer 2")
-    d.printed("X", "data[0:3,:]", data[0:3], "First 3 samples")
+    export = ("Shown as the tutorial's export prints it, untidied: the `\\` between numbers "
+              "and the `]]` closing the first row are the export's, not numpy's; only the "
+              "numbers are compared.")
+    d.printed("W", "w", w, "Weights for layer 1", why=export)
+    d.printed("V", "v", v, "Weights for layer 2", why=export.replace(" and the `]]` closing "
+                                                                     "the first row", ""))
+    d.printed("X", "data[0:3,:]", data[0:3], "First 3 samples", why=export.replace(
+        "the `\\` between numbers and ", ""))
     d.printed("first_3_outputs", "ff_nn_2(x, w, v, b_1, b_2, n_dims, n_hidden_layers)[0:3,1]",
               run[0:3, 1], "Probabilities of y=1|x",
               why="Reproduced only on `x`, the 100 points of In [1]: the cell passes `x` to "
@@ -341,9 +347,13 @@ def bigger_networks(d: Demo) -> None:
                          "balance, and the cell as exported is a syntax error.")
     d.diagram(ag.network_diagram(sig_graph, title="2-3-3-3 sigmoid"),
               "three-layer-sigmoid-network", "The 3-layer sigmoid network (33 parameters)")
-    d.diagram(ag.network_diagram(relu_graph, title="2-3-3-3 ReLU"),
-              "three-layer-relu-network", "The 3-layer ReLU network: units dead on all 300 "
-                                          "points are grey")
+    relu_diagram = ag.network_diagram(relu_graph, title="2-3-3-3 ReLU")
+    dead = len(re.findall(r"^  u\d+_\d+ \[.*\bdead\b", relu_diagram.source, flags=re.M))
+    d.diagram(relu_diagram, "three-layer-relu-network",
+              "The 3-layer ReLU network: " + (
+                  f"{dead} unit{' is' if dead == 1 else 's are'} dead on all 300 points "
+                  f"(grey)" if dead else "no unit is dead on all 300 points (one that were "
+                                         "would be drawn grey)"))
     d.diagram(ag.graph_diagram(relu_nodes, title="ff_nn_3_v2(..., ReLu, ReLu) on Nodes"),
               "three-layer-relu-operations", "The operations of the tutorial's ff_nn_3_v2 with "
                                              "its ReLu = x * (x > 0), as autograph records "
@@ -437,11 +447,13 @@ def chain_rule(d: Demo, loss, params, H, Y) -> None:
     autodiff = -p["W"].grad[0, 0]
     rows.append(("sum of the three paths", "", "", "", "", f"{total:.8f}"))
     rows.append(("autograph: dJ_1/dw11 (minus the loss's)", "", "", "", "", f"{autodiff:.8f}"))
-    r.table(["path (sample 1)", "dJ/dz_k = t_k - y_k", "dz_k/dh1 = v_1k", "dh1/da1 = h1(1-h1)",
+    r.table(["path (sample 1)", "dJ/dz_k = t_k - y_k", "dz_k/dh1 = v_k1", "dh1/da1 = h1(1-h1)",
              "da1/dw11 = x1", "product"], rows,
             "For the first sample of the training section's network: the local derivative on "
             "each edge of each path, their product, and the sum over the paths. (The softmax "
-            "and the log are one step, J -> z_k: dJ/dz_k = t_k - y_k, eq. (18).)")
+            "and the log are one step, J -> z_k: dJ/dz_k = t_k - y_k, eq. (18).) As in the "
+            "tutorial, v_kj is the weight from h_j to z_k (v_21: h1 -> y2 in the diagram); "
+            "the code's V stores it at V[j, k].")
     all_paths = ((T - Y) * V[0]).sum(axis=1) * H[:, 0] * (1 - H[:, 0]) * data[:, 0]
     whole = -params["W"].grad[0, 0]
     agree = abs(total - autodiff) <= 1e-12 * max(1.0, abs(autodiff)) and \
@@ -480,7 +492,8 @@ def verifier(d: Demo, steps: int) -> None:
                 r.errata.append((example.title, "verifier", example.note))
             try:
                 d.diagram(example.diagram(), f"verify-{i:02d}",
-                          f"{example.title}: the disagreeing weights in red")
+                          f"{example.title}: in red, the weights (edges) whose gradient "
+                          f"failed the check, and the units whose bias failed it")
             except (RuntimeError, OSError) as error:
                 r.paragraph(f"(not drawn: {error})")
         if example.title.startswith("section 2.3, sigmoid hidden units: the recursion"):

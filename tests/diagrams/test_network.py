@@ -126,10 +126,12 @@ def test_highlight_marks_failed_weights_and_units_red():
     assert red == [("u0_1", "u1_2")]
     red_units = re.findall(rf'^  (u\d_\d) \[.*color="{style.FAILED}"', source, flags=re.M)
     assert red_units == ["u2_0", "u2_1", "u2_2"]            # b2: every output unit
-    assert "red: failed gradient check" in source
-    # the whole weight matrix
+    assert "red: failed gradient check (a red unit: its bias)" in source
+    # the whole weight matrix: no bias failed, so no unit is red and the note says nothing of
+    # units
     source = network_diagram(output, highlight={"V": True}).source
     assert len(re.findall(rf'class="weight".*color="{style.FAILED}"', source)) == 9
+    assert "red: failed gradient check" in source and "red unit" not in source
 
 
 def test_highlight_errors_name_the_problem():
