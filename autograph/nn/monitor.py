@@ -13,7 +13,7 @@ expression works, not only MLP.
 layer   activation  condition  units in it on every example  outputs in it
 W1, b1  relu        dead       0 of 16 (0.0%)                49.9%
 W2, b2  relu        dead       2 of 8 (25.0%)                47.6%
-(dead: a ReLU output 0; saturated: a sigmoid or tanh output near an asymptote, its gradient nearly 0)
+(dead: a ReLU output 0; saturated: a sigmoid or tanh output near an asymptote)
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class UnitReport(list):
             lines.append(f"{r.layer:<{width}}  {r.activation:<10}  {r.condition:<9}  "
                          f"{always:<28}  {r.activation_fraction:.1%}")
         lines.append("(dead: a ReLU output 0; saturated: a sigmoid or tanh output near an "
-                     "asymptote, its gradient nearly 0)")
+                     "asymptote)")
         return "\n".join(lines)
 
 
