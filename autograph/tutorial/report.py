@@ -183,7 +183,7 @@ class Report:
         name = Path(path).name
         self.images.append(name)
         size = svg_size(path)
-        styles, wide = [], ""
+        styles, wide, hint = [], "", ""
         if size is not None:
             natural, text = size
             readable = min(natural, np.ceil(natural * MIN_TEXT_PX / text))
@@ -192,13 +192,15 @@ class Report:
             styles.append(f"min-width:{readable:.0f}px")
             if natural > COLUMN_PX and width is None:
                 wide = f' class="wide" style="--natural:{natural:.0f}px"'
+            if readable > COLUMN_PX:
+                hint = " (wider than the page: scroll it sideways, or click to open it)"
         if width:
             styles.append(f"max-width:{width}px")
         style = f' style="{";".join(styles)}"' if styles else ""
         self.parts.append(f'<figure{wide}><a href="{html.escape(name)}" '
                           f'title="open at natural size"><img src="{html.escape(name)}" '
                           f'alt="{html.escape(caption)}"{style}></a>'
-                          f"<figcaption>{_inline(caption)}</figcaption></figure>")
+                          f"<figcaption>{_inline(caption)}{hint}</figcaption></figure>")
 
     def wrapped(self, text: str) -> None:
         """Preformatted output whose long lines wrap inside the box instead of running past

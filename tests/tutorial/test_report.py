@@ -104,9 +104,15 @@ def test_a_figure_is_never_shown_with_text_under_ten_pixels(tmp_path):
     # the cap of 560 px would show 12 px text at 5.6 px: dropped; at least 1000 px wide
     assert "max-width:560px" not in wide and "min-width:1000px" in wide
     assert 'class="wide" style="--natural:1200px"' in wide
+    assert page.count("wider than the page") == 0          # 1000 px fit the 1100 px column
     small = re.search(r'<figure[^>]*><a href="small.svg"[^>]*><img [^>]*>', page).group()
     # 400 px natural, 12 px text: a cap of 380 px keeps the text at 11.4 px
     assert "max-width:380px" in small and "min-width:334px" in small and "wide" not in small
+    # 2400 px natural needs 2000 px: it scrolls, and its caption says so
+    report.figure(_svg(tmp_path / "huge.svg", "1800pt", "0 0 1800 300"), "huge")
+    page = report.write().read_text()
+    assert "min-width:2000px" in page
+    assert page.count("wider than the page: scroll it sideways, or click to open it") == 1
 
 
 def test_wrapped_output_keeps_every_line_and_its_indent(tmp_path):
