@@ -23,8 +23,15 @@ def _draw(args) -> int:
     from autograph.commands.draw_model import draw_model
     from autograph.tutorial.draw import draw_tutorial
     if args.model:
-        print(f"autograph draw: the model saved in {args.model}")
-        draw_model(args.model, args.out, args.format, args.hidden, args.output)
+        # The heading goes out with draw_model's first line, which comes once the file has
+        # been read: a file that cannot be read gets its error alone, not "the model saved in".
+        heading = [f"autograph draw: the model saved in {args.model}"]
+
+        def out(line: str) -> None:
+            if heading:
+                print(heading.pop())
+            print(line)
+        draw_model(args.model, args.out, args.format, args.hidden, args.output, out=out)
     else:
         print("autograph draw: the tutorial's networks, as operation graphs and network "
               "diagrams")
@@ -62,7 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="fewer timing repetitions and training epochs (for tests)")
     demo.set_defaults(run=_demo)
     verify = commands.add_parser(
-        "verify", help="the tutorial's hand-derived gradients against reverse mode")
+        "verify", help="the tutorial's hand-derived gradients against reverse mode",
+        description="Check every gradient formula of the tutorial 'Building a Multilayer "
+                    "Perceptron' (sections 2.2-2.3 and its training loop), as printed and as "
+                    "corrected, against autograph's reverse mode, entry by entry "
+                    "(autograph.verify.check_gradients). Prints each check with the "
+                    "disagreeing entries and a diagnosis (a sign flip, a transpose, a missing "
+                    "sum, ...); with --diagrams, draws each failing network with its "
+                    "disagreeing weights in red. Exit code 0 when every right formula passes "
+                    "and every wrong one fails.")
     verify.add_argument("--steps", type=_count, default=100,
                         help="epoch of the tutorial's training loop to check (default 100)")
     verify.add_argument("--diagrams", metavar="DIR",
@@ -71,8 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"file format of --diagrams (default {FORMAT})")
     verify.set_defaults(run=_verify)
     draw = commands.add_parser(
-        "draw", help="the tutorial's networks as operation graphs and network diagrams")
-    draw.add_argument("--out", default="diagrams", help="folder to write to (default diagrams)")
+        "draw", help="the tutorial's networks as operation graphs and network diagrams",
+        description="Draw the networks of the tutorial 'Building a Multilayer Perceptron' "
+                    "into DIR (--out), each twice: as a network diagram (one circle per unit, "
+                    "one edge per weight) and as the operation graph autograph records. With "
+                    "--model FILE.npz, draw a model saved by autograph.nn.save instead, as it "
+                    "was trained (its file states the architecture). svg and png need a "
+                    "Graphviz renderer (graphviz-pure or dot); --format dot writes the DOT "
+                    "source only.")
+    draw.add_argument("--out", metavar="DIR", default="diagrams",
+                      help="folder to write to (default ./diagrams/)")
     draw.add_argument("--format", choices=("svg", "png", "dot"), default=FORMAT,
                       help=f"file format (default {FORMAT})")
     draw.add_argument("--model", metavar="FILE.npz",

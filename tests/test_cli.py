@@ -131,3 +131,30 @@ def test_draw_of_an_old_file_warns_that_the_activations_are_assumed(tmp_path, ca
     out = capsys.readouterr().out
     assert "warning: old.npz holds parameters only" in out
     assert "drawn with hidden relu, output softmax" in out
+
+
+@pytest.mark.parametrize("command, words", [
+    ("draw", ["network diagram", "operation graph", "--model FILE.npz", "--out DIR"]),
+    ("verify", ["reverse mode", "diagnosis", "--diagrams", "Exit code 0"])])
+def test_draw_and_verify_help_say_what_they_do(capsys, command, words):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for word in words:
+        assert word in text
+
+
+def test_draw_of_a_missing_model_file_prints_only_the_error(tmp_path, capsys):
+    missing = tmp_path / "missing.npz"
+    assert main(["draw", "--model", str(missing), "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""                       # no "the model saved in ..." first
+    assert "missing.npz" in captured.err and "No such file" in captured.err
+    # a file that reads: the heading, then the files written
+    from autograph import nn
+    nn.save(nn.MLP([2, 3, 1], rng=0), tmp_path / "m.npz")
+    assert main(["draw", "--model", str(tmp_path / "m.npz"), "--out", str(tmp_path),
+                 "--format", "dot"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [f"autograph draw: the model saved in {tmp_path / 'm.npz'}",
+                     f"  {tmp_path / 'm-network.dot'}", f"  {tmp_path / 'm-graph.dot'}"]

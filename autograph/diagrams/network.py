@@ -25,8 +25,10 @@ from autograph.diagrams.graph import topological_order
 
 COLUMN, ROW = 2.4, 0.9      # inches between layers, between units of a layer (rankdir LR)
 LAYER_TB, UNIT_TB = 2.2, 1.5    # the same, top to bottom: labels need more room side by side
-# where along an edge its label may go, centre first
+# where along an edge its label may go, centre first; the ends only as a last resort, where
+# labels of edges into one unit crowd together and sit on the arrowheads
 LABEL_FRACTIONS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.72, 0.2, 0.8)
+END_WEIGHT = 0.3            # a spot at 0.2 or 0.8 scores this fraction of its clearance
 CAPTION = {"shape": "plaintext", "fixedsize": "false", "fontsize": "11"}
 CLEAR = 1.0                 # (distance / label size)^2 at which a label spot is clear
 MAX_LABELS = 20             # a layer with more drawn edges has no edge labels: they would overlap
@@ -374,7 +376,10 @@ class _Drawing:
             notes.append(f"edge width: |{'weight' if self.scale[0] == 'value' else 'gradient'}|"
                          "; blue > 0, orange < 0")
         if self.masks and any(mask.any() for mask in self.masks.values()):
-            notes.append("red: failed gradient check")
+            biases = {self.names.get(id(layer.bias)) for layer in self.layers}
+            red_units = any(self.masks[name].any() for name in biases if name in self.masks)
+            notes.append("red: failed gradient check"
+                         + (" (a red unit: its bias)" if red_units else ""))
         label = caption + "".join("\n" + note for note in notes)
         for l in range(len(self.shown)):
             self._column(l)
@@ -504,6 +509,8 @@ class _Drawing:
                 x, y = x0 + fraction * (x1 - x0), y0 + fraction * (y1 - y0)
                 # a label is about 0.5 x 0.17 inches: distances are measured in label sizes
                 score = min(((x - u) / 0.55) ** 2 + ((y - v) / 0.22) ** 2 for u, v in avoid)
+                if not 0.25 < fraction < 0.75:
+                    score *= END_WEIGHT
                 if score > best_score + 1e-9:
                     best, best_score = (x, y), score
                 if score >= CLEAR:      # clear of everything: the most central such spot

@@ -10,9 +10,10 @@ expression works, not only MLP.
 >>> model = ag.MLP([2, 16, 8, 1], rng=0)                  # two ReLU layers
 >>> X = np.random.default_rng(0).standard_normal((100, 2))
 >>> print(unit_report(model, X))
-layer   activation  units  dead or saturated units  of all activations
-W1, b1  relu           16  dead 0.0%                49.9%
-W2, b2  relu            8  dead 25.0%               47.6%
+layer   activation  condition  units in it on every example  outputs in it
+W1, b1  relu        dead       0 of 16 (0.0%)                49.9%
+W2, b2  relu        dead       2 of 8 (25.0%)                47.6%
+(dead: a ReLU output 0; saturated: a sigmoid or tanh output near an asymptote)
 """
 
 from __future__ import annotations
@@ -37,18 +38,22 @@ class LayerUnits:
 
 
 class UnitReport(list):
-    """A list of LayerUnits, input side first; `str()` is a table."""
+    """A list of LayerUnits, input side first; `str()` is a table: per layer, how many units
+    are in their condition (dead, saturated) on every example of the batch, and the share of
+    all its outputs (examples x units) in that condition."""
 
     def __str__(self) -> str:
         if not self:
             return "no ReLU, sigmoid or tanh units in the graph"
         width = max(5, *(len(r.layer) for r in self))
-        lines = [f"{'layer':<{width}}  activation  units  dead or saturated units  "
-                 "of all activations"]
+        lines = [f"{'layer':<{width}}  activation  condition  units in it on every example  "
+                 "outputs in it"]
         for r in self:
-            lines.append(f"{r.layer:<{width}}  {r.activation:<10}  {r.units:>5}  "
-                         f"{r.condition + f' {r.fraction:.1%}':<23}  "
-                         f"{r.activation_fraction:.1%}")
+            always = f"{round(r.fraction * r.units)} of {r.units} ({r.fraction:.1%})"
+            lines.append(f"{r.layer:<{width}}  {r.activation:<10}  {r.condition:<9}  "
+                         f"{always:<28}  {r.activation_fraction:.1%}")
+        lines.append("(dead: a ReLU output 0; saturated: a sigmoid or tanh output near an "
+                     "asymptote)")
         return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ From the command line, `autograph demo [--out DIR] [--open] [--quick]`; from Pyt
 from __future__ import annotations
 
 import html
+import re
 import time
 import timeit
 import webbrowser
@@ -105,8 +106,11 @@ def logistic_unit(d: Demo) -> None:
     surf = ax.plot_surface(g1, g2, surface, linewidth=0, cmap=cm.coolwarm)
     ax.view_init(elev=30, azim=140)
     figure.colorbar(surf, ax=ax, shrink=0.7, label="$P(y=1|\\mathbf{x})$")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    # fewer ticks and padded labels: at this angle x1's label otherwise sits on its ticks
+    ax.set_xticks([-20, -10, 0, 10, 20])
+    ax.set_yticks([-20, -10, 0, 10, 20])
+    ax.set_xlabel("$x_1$", labelpad=14)
+    ax.set_ylabel("$x_2$", labelpad=14)
     ax.set_zlabel("$y$")
     ax.set_title("$P(y=1|\\mathbf{x})$")
     d.save(figure, "logistic-surface", "In [3]: the logistic unit's output over the plane, "
@@ -116,12 +120,10 @@ def logistic_unit(d: Demo) -> None:
                         "`fig.add_subplot(projection='3d')` draws the same plot.")
     unit = networks.logistic_unit()
     d.diagram(ag.network_diagram(unit, title="logistic unit"),
-              "logistic-unit-network", "The logistic unit as a network: x1, x2 -> y",
-              width=380)
+              "logistic-unit-network", "The logistic unit as a network: x1, x2 -> y")
     d.diagram(ag.graph_diagram(unit, values=True, title="logistic unit: operations"),
               "logistic-unit-operations", "The same unit as autograph records it, "
-                                          "sigmoid(x @ w + 0.2), on the 100 points of In [1]",
-              width=600)
+                                          "sigmoid(x @ w + 0.2), on the 100 points of In [1]")
 
 
 # --- 1.2 / 1.3.3: the 2-layer network --------------------------------------------------------
@@ -146,9 +148,14 @@ def two_layer(d: Demo) -> None:
                        "a_i = w_i . x + b_i^(1), h_i = sigma(a_i).")
     x, _, _, _ = tdata.logistic_data()
     run = s.ff_nn_2_loop(x, w, v, b_1, b_2, 2, 3)
-    d.printed("W", "w", w, "Weights for layer 1")
-    d.printed("V", "v", v, "Weights for layer 2")
-    d.printed("X", "data[0:3,:]", data[0:3], "First 3 samples")
+    export = ("Shown as the tutorial's export prints it, untidied: the `\\` between numbers "
+              "and the `]]` closing the first row are the export's, not numpy's; only the "
+              "numbers are compared.")
+    d.printed("W", "w", w, "Weights for layer 1", why=export)
+    d.printed("V", "v", v, "Weights for layer 2", why=export.replace(" and the `]]` closing "
+                                                                     "the first row", ""))
+    d.printed("X", "data[0:3,:]", data[0:3], "First 3 samples", why=export.replace(
+        "the `\\` between numbers and ", ""))
     d.printed("first_3_outputs", "ff_nn_2(x, w, v, b_1, b_2, n_dims, n_hidden_layers)[0:3,1]",
               run[0:3, 1], "Probabilities of y=1|x",
               why="Reproduced only on `x`, the 100 points of In [1]: the cell passes `x` to "
@@ -183,7 +190,7 @@ def two_layer(d: Demo) -> None:
                 f"the diagram labels each edge with its weight.")
     d.diagram(ag.network_diagram(one, edge_labels="values", title="2-3-1, one sample"),
               "two-layer-one-sample", "The 2-3-1 network of 1.3.3 with its weights on the "
-                                      "edges", width=600)
+                                      "edges")
     d.diagram(ag.graph_diagram(one, values=True, title="2-3-1: operations"),
               "two-layer-operations", "The same forward pass as autograph records it: one "
                                       "box per operation, with its value")
@@ -313,7 +320,7 @@ def bigger_networks(d: Demo) -> None:
                          "output shown came from another version of the cell. (So do the "
                          "`{w_h1}` lines of In [20].)")
     d.diagram(ag.network_diagram(graph, title="2-3-3 softmax"), "softmax-2-3-3-network",
-              "The 2-3-3 network of 1.5: sigmoid hidden units, softmax output", width=560)
+              "The 2-3-3 network of 1.5: sigmoid hidden units, softmax output")
 
     t = tdata.three_layer_parameters()
     h1, h2, nn3 = s.ff_nn_3(data, **t)
@@ -343,9 +350,13 @@ def bigger_networks(d: Demo) -> None:
                          "balance, and the cell as exported is a syntax error.")
     d.diagram(ag.network_diagram(sig_graph, title="2-3-3-3 sigmoid"),
               "three-layer-sigmoid-network", "The 3-layer sigmoid network (33 parameters)")
-    d.diagram(ag.network_diagram(relu_graph, title="2-3-3-3 ReLU"),
-              "three-layer-relu-network", "The 3-layer ReLU network: units dead on all 300 "
-                                          "points are grey")
+    relu_diagram = ag.network_diagram(relu_graph, title="2-3-3-3 ReLU")
+    dead = len(re.findall(r"^  u\d+_\d+ \[.*\bdead\b", relu_diagram.source, flags=re.M))
+    d.diagram(relu_diagram, "three-layer-relu-network",
+              "The 3-layer ReLU network: " + (
+                  f"{dead} unit{' is' if dead == 1 else 's are'} dead on all 300 points "
+                  f"(grey)" if dead else "no unit is dead on all 300 points (one that were "
+                                         "would be drawn grey)"))
     d.diagram(ag.graph_diagram(relu_nodes, title="ff_nn_3_v2(..., ReLu, ReLu) on Nodes"),
               "three-layer-relu-operations", "The operations of the tutorial's ff_nn_3_v2 with "
                                              "its ReLu = x * (x > 0), as autograph records "
@@ -421,7 +432,7 @@ def chain_rule(d: Demo, loss, params, H, Y) -> None:
     r.section("2.2.4", "The chain rule, path by path, for w11")
     d.diagram(ag.network_diagram(loss, paths_to=("W", (0, 0)), title="paths from J to w11"),
               "chain-rule-paths", "Every path from J back to w11 (the weight from x1 to h1), "
-                                  "in purple: one through each output unit", width=620)
+                                  "in purple: one through each output unit")
     data, T = d.data, d.T
     V = params["V"].value
     n = 0
@@ -439,11 +450,13 @@ def chain_rule(d: Demo, loss, params, H, Y) -> None:
     autodiff = -p["W"].grad[0, 0]
     rows.append(("sum of the three paths", "", "", "", "", f"{total:.8f}"))
     rows.append(("autograph: dJ_1/dw11 (minus the loss's)", "", "", "", "", f"{autodiff:.8f}"))
-    r.table(["path (sample 1)", "dJ/dz_k = t_k - y_k", "dz_k/dh1 = v_1k", "dh1/da1 = h1(1-h1)",
+    r.table(["path (sample 1)", "dJ/dz_k = t_k - y_k", "dz_k/dh1 = v_k1", "dh1/da1 = h1(1-h1)",
              "da1/dw11 = x1", "product"], rows,
             "For the first sample of the training section's network: the local derivative on "
             "each edge of each path, their product, and the sum over the paths. (The softmax "
-            "and the log are one step, J -> z_k: dJ/dz_k = t_k - y_k, eq. (18).)")
+            "and the log are one step, J -> z_k: dJ/dz_k = t_k - y_k, eq. (18).) As in the "
+            "tutorial, v_kj is the weight from h_j to z_k (v_21: h1 -> y2 in the diagram); "
+            "the code's V stores it at V[j, k].")
     all_paths = ((T - Y) * V[0]).sum(axis=1) * H[:, 0] * (1 - H[:, 0]) * data[:, 0]
     whole = -params["W"].grad[0, 0]
     agree = abs(total - autodiff) <= 1e-12 * max(1.0, abs(autodiff)) and \
@@ -476,13 +489,14 @@ def verifier(d: Demo, steps: int) -> None:
     for i, example in enumerate(examples):
         r.raw(f"<h3>{html.escape(example.title)}</h3>")
         r.paragraph(example.note)
-        r.raw(f"<pre>{html.escape(str(example.report))}</pre>")
+        r.wrapped(str(example.report))
         if not example.report.ok:
             if any(not right for right in example.expected.values()):
                 r.errata.append((example.title, "verifier", example.note))
             try:
                 d.diagram(example.diagram(), f"verify-{i:02d}",
-                          f"{example.title}: the disagreeing weights in red", width=560)
+                          f"{example.title}: in red, the weights (edges) whose gradient "
+                          f"failed the check, and the units whose bias failed it")
             except (RuntimeError, OSError) as error:
                 r.paragraph(f"(not drawn: {error})")
         if example.title.startswith("section 2.3, sigmoid hidden units: the recursion"):
@@ -582,7 +596,7 @@ def training(d: Demo) -> None:
     d.diagram(ag.network_diagram(model(ag.constant(d.data, name="X")), edge_labels="values",
                                  color_by="value", title="trained 2-3-3"),
               "trained-network", "The corrected network after training: edge width and "
-                                 "colour by weight (blue > 0, orange < 0)", width=600)
+                                 "colour by weight (blue > 0, orange < 0)")
 
 
 # --- the run ---------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ True
 False
 >>> compare("0.1234", 0.1236).text
 'differs by 0.0002'
+>>> compare("-248.2639514758932", -248.26395147589318).text[:29]
+'agrees to rounding, 1e-16 rel'
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ import numpy as np
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 FULL_REPR_RTOL = 1e-14
+MIN_TEXT_PX = 10.0       # a figure is never shown so small that its text is smaller
+COLUMN_PX = 1100         # the page's column (body max-width in PAGE)
+SVG_READ_LIMIT = 20_000_000   # bytes of an SVG read to size it (the demo's are < 100 kB)
 
 
 def numbers_in(text: str) -> list:
@@ -67,15 +72,20 @@ def compare(printed: str, value, note_if_close: str = "") -> Mark:
     difference = np.abs(values - printed_values)
     # a tie (exactly half a unit) rounds either way, and parsing the text costs an ulp or two
     within_digits = difference <= 0.5 * units + 4 * np.spacing(np.abs(printed_values))
-    full_repr = units <= 1e-14 * np.maximum(np.abs(printed_values), 1e-300)
+    full_repr = units * 1e14 <= np.abs(printed_values)      # 15 digits or more
     within_repr = full_repr & (difference <= FULL_REPR_RTOL * np.abs(printed_values))
     ok = within_digits | within_repr
+    # A float's full repr is the shortest text that reads back as that float: a different
+    # float agrees only to rounding, even when it rounds to the same digits.
+    every_digit = within_digits & ~(full_repr & (values != printed_values))
     if ok.all():
-        if (within_digits).all():
+        if every_digit.all():
             return Mark(True, "agrees in every printed digit", len(expected))
-        worst = (difference / np.abs(printed_values))[~within_digits].max()
-        return Mark(True, f"agrees to {worst:.0e} relative (the last of 17 digits depends on "
-                          f"the order of a sum){note_if_close}", len(expected))
+        inexact = ~every_digit       # full reprs only, so none of them is 0
+        worst = (difference[inexact] / np.abs(printed_values[inexact])).max()
+        return Mark(True, f"agrees to rounding, {worst:.0e} relative: a different float in "
+                          f"the last digit of its full repr, which depends on the order of "
+                          f"a sum{note_if_close}", len(expected))
     worst = difference[~ok].max()
     return Mark(False, f"differs by {worst:.2g}", len(expected))
 
@@ -166,12 +176,43 @@ class Report:
         self.parts.append(f"<table>{caption}<tr>{cells}</tr>{body}</table>")
 
     def figure(self, path, caption: str, width: int | None = None) -> None:
-        """An image written into the report's folder (PNG or SVG)."""
+        """An image written into the report's folder (PNG or SVG), shown at most `width`
+        pixels wide, and never so small that a diagram's smallest text is under
+        MIN_TEXT_PX: a wider figure uses the window's width, then scrolls sideways.
+        Clicking it opens it at its natural size."""
         name = Path(path).name
         self.images.append(name)
-        style = f' style="max-width:{width}px"' if width else ""
-        self.parts.append(f'<figure><img src="{html.escape(name)}" alt="{html.escape(caption)}"'
-                          f'{style}><figcaption>{_inline(caption)}</figcaption></figure>')
+        size = svg_size(path)
+        styles, wide, hint = [], "", ""
+        if size is not None:
+            natural, text = size
+            readable = min(natural, np.ceil(natural * MIN_TEXT_PX / text))
+            if width is not None and width < readable:
+                width = None          # a cap that would make the text unreadable is dropped
+            styles.append(f"min-width:{readable:.0f}px")
+            if natural > COLUMN_PX and width is None:
+                wide = f' class="wide" style="--natural:{natural:.0f}px"'
+            if readable > COLUMN_PX:
+                hint = " (wider than the page: scroll it sideways, or click to open it)"
+        if width:
+            styles.append(f"max-width:{width}px")
+        style = f' style="{";".join(styles)}"' if styles else ""
+        self.parts.append(f'<figure{wide}><a href="{html.escape(name)}" '
+                          f'title="open at natural size"><img src="{html.escape(name)}" '
+                          f'alt="{html.escape(caption)}"{style}></a>'
+                          f"<figcaption>{_inline(caption)}{hint}</figcaption></figure>")
+
+    def wrapped(self, text: str) -> None:
+        """Preformatted output whose long lines wrap inside the box instead of running past
+        its edge; a wrapped line continues under its own text, indented (a hanging indent),
+        so the columns of short lines stay aligned."""
+        lines = []
+        for line in text.splitlines():
+            body = line.lstrip(" ")
+            indent = len(line) - len(body)
+            lines.append(f'<span style="padding-left:{indent + 4}ch">'
+                         f"{html.escape(body) or '&#8203;'}</span>")
+        self.parts.append(f'<pre class="wrapped">{"".join(lines)}</pre>')
 
     def raw(self, text: str) -> None:
         self.parts.append(text)
@@ -186,6 +227,36 @@ class Report:
         path = self.folder / "index.html"
         write_atomically(path, page.encode("utf-8"))
         return path
+
+
+def svg_size(path) -> tuple | None:
+    """(natural width, smallest font size), both in CSS pixels, of an SVG file such as
+    Graphviz writes (width in pt or px, a viewBox, font-size attributes); None for
+    another file, or one that does not say.
+
+    >>> import tempfile, pathlib
+    >>> svg = pathlib.Path(tempfile.mkdtemp()) / "d.svg"
+    >>> _ = svg.write_text('<svg width="300pt" viewBox="0 0 300 100">'
+    ...                    '<text font-size="9.00">a</text><text font-size="14">b</text></svg>')
+    >>> svg_size(svg)
+    (400.0, 12.0)
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".svg" or not path.is_file():
+        return None
+    with open(path, "rb") as file:
+        source = file.read(SVG_READ_LIMIT).decode("utf-8", "replace")
+    root = re.search(r"<svg\b[^>]*>", source)
+    if root is None:
+        return None
+    width = re.search(r'\bwidth="([0-9.]+)(pt|px)?"', root.group())
+    box = re.search(r'\bviewBox="[-0-9.]+[ ,]+[-0-9.]+[ ,]+([0-9.]+)', root.group())
+    fonts = [float(f) for f in re.findall(r'font-size="([0-9.]+)', source) if float(f) > 0]
+    if width is None or not fonts:
+        return None
+    natural = float(width.group(1)) * (4 / 3 if width.group(2) == "pt" else 1.0)
+    user_unit = natural / float(box.group(1)) if box and float(box.group(1)) > 0 else 1.0
+    return natural, min(fonts) * user_unit
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -236,7 +307,9 @@ body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto;
 h1 {{ font-size: 1.6em; }} h2 {{ border-bottom: 1px solid #ccc; margin-top: 2em; }}
 pre {{ background: #f6f6f6; padding: .4em .6em; margin: .2em 0; overflow-x: auto;
       font-size: .85em; }}
-pre.code {{ background: #eef2f8; }} pre.missing {{ color: #888; }}
+pre.code {{ background: #eef2f8; }}
+pre.wrapped {{ white-space: pre-wrap; overflow-wrap: anywhere; }}
+pre.wrapped span {{ display: block; text-indent: -4ch; }} pre.missing {{ color: #888; }}
 .entry {{ border: 1px solid #ddd; border-radius: 4px; padding: .5em .8em; margin: .8em 0; }}
 .pair {{ display: grid; grid-template-columns: 1fr 1fr; gap: .8em; }}
 .head {{ font-size: .8em; color: #666; }}
@@ -247,7 +320,10 @@ pre.code {{ background: #eef2f8; }} pre.missing {{ color: #888; }}
 .why {{ font-size: .9em; color: #444; margin-top: .3em; }}
 .erratum {{ border-left: 4px solid #d9822b; background: #fff6ec; padding: .4em .8em;
            margin: .8em 0; }}
-figure {{ margin: 1em 0; }} figure img {{ max-width: 100%; border: 1px solid #eee; }}
+figure {{ margin: 1em 0; overflow-x: auto; }}
+figure img {{ max-width: 100%; border: 1px solid #eee; vertical-align: top; }}
+figure.wide {{ width: min(var(--natural), 100vw - 3em);
+              margin-left: calc((100% - min(var(--natural), 100vw - 3em)) / 2); }}
 figcaption {{ font-size: .9em; color: #555; }}
 table {{ border-collapse: collapse; margin: .8em 0; font-size: .9em; }}
 td, th {{ border: 1px solid #ccc; padding: .2em .5em; text-align: right; }}

@@ -126,10 +126,12 @@ def test_highlight_marks_failed_weights_and_units_red():
     assert red == [("u0_1", "u1_2")]
     red_units = re.findall(rf'^  (u\d_\d) \[.*color="{style.FAILED}"', source, flags=re.M)
     assert red_units == ["u2_0", "u2_1", "u2_2"]            # b2: every output unit
-    assert "red: failed gradient check" in source
-    # the whole weight matrix
+    assert "red: failed gradient check (a red unit: its bias)" in source
+    # the whole weight matrix: no bias failed, so no unit is red and the note says nothing of
+    # units
     source = network_diagram(output, highlight={"V": True}).source
     assert len(re.findall(rf'class="weight".*color="{style.FAILED}"', source)) == 9
+    assert "red: failed gradient check" in source and "red unit" not in source
 
 
 def test_highlight_errors_name_the_problem():
@@ -277,3 +279,18 @@ def test_edge_labels_keep_apart_in_both_directions():
         for i, (x0, y0) in enumerate(spots):
             for x1, y1 in spots[i + 1:]:
                 assert abs(x0 - x1) >= 0.3 or abs(y0 - y1) >= 0.15, (rankdir, x0, y0, x1, y1)
+
+
+def test_edge_labels_stay_off_the_arrowheads_when_there_is_room():
+    # the 2-3-3 network has room for every label in the middle 45% of its edge; before, the
+    # labels of v31 and v32 sat together on y3's arrowheads (at 0.8 of the edge)
+    source = network_diagram(tutorial.softmax_network()).source
+    units = positions(source)
+    labels = re.findall(r'^  (u\d+_\d+)__(u\d+_\d+) \[label=.*pos="([-\d.]+),([-\d.]+)!"',
+                        source, flags=re.M)
+    assert len(labels) == 6 + 9
+    for tail, head, x, y in labels:
+        (x0, y0), (x1, y1) = units[tail], units[head]
+        along = ((float(x) - x0) * (x1 - x0) + (float(y) - y0) * (y1 - y0)) / \
+            ((x1 - x0) ** 2 + (y1 - y0) ** 2)
+        assert 0.25 < along < 0.75, (tail, head, along)

@@ -17,7 +17,16 @@ def test_dead_relu_units_are_counted_per_layer():
         ("W1, b1", "relu", 4, "dead"), ("W2, b2", "relu", 5, "dead")]
     assert report[0].fraction == 0.5 and report[1].fraction == 0.2
     assert report[0].activation_fraction >= 0.5
-    assert "dead 50.0%" in str(report)
+    # the table names each number: units dead on every example, and the share of all outputs
+    W, b = model.layers[0].weight.value, model.layers[0].bias.value
+    zero = (np.maximum(X @ W + b, 0) == 0).mean()          # outputs 0, from numpy
+    lines = str(report).splitlines()
+    assert lines[0].split()[:3] == ["layer", "activation", "condition"]
+    assert "units in it on every example" in lines[0] and lines[0].endswith("outputs in it")
+    assert lines[1].split() == ["W1,", "b1", "relu", "dead", "2", "of", "4", "(50.0%)",
+                                f"{zero:.1%}"]
+    assert lines[2].split()[4:8] == ["1", "of", "5", "(20.0%)"]
+    assert lines[-1].startswith("(dead: a ReLU output 0; saturated:")
 
 
 def test_saturated_sigmoid_and_tanh_units():

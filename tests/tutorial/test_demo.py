@@ -1,5 +1,6 @@
 """`autograph demo`: the command, its help, its files, and the tutorial layer's place on top."""
 
+import html
 import re
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 
 import autograph
 from autograph.cli import main
+from autograph.tutorial import data as tdata
 from autograph.tutorial import demo
 
 
@@ -62,3 +64,45 @@ def test_nothing_below_the_tutorial_imports_it():
         if re.search(r"^\s*(from|import)\s+autograph\.tutorial", path.read_text(), re.M):
             offenders.append(relative)
     assert offenders == []
+
+
+def _text(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_the_chain_rule_table_uses_the_tutorials_index_order(demo_report):
+    # the tutorial writes z_k = v_k1 h1 + v_k2 h2 + v_k3 h3 + ..., and its diagram labels
+    # h1 -> y2 "v21": the weight into output k from h1 is v_k1, never v_1k
+    folder, _, _ = demo_report
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    table = re.search(r"<table><caption>For the first sample.*?</table>", page, re.S).group()
+    assert "dz_k/dh1 = v_k1" in table and "v_1k" not in page
+    v = tdata.tutorial_parameters()["V"]        # the code's V[j, k] is the tutorial's v_kj
+    rows = re.findall(r"<tr><td>J -&gt; z(\d) -&gt; h1.*?</tr>", table)
+    cells = [re.findall(r"<td>([^<]*)</td>", row) for row in
+             re.findall(r"<tr><td>J -&gt; z\d -&gt; h1.*?</tr>", table)]
+    assert rows == ["1", "2", "3"]
+    assert [float(c[2]) for c in cells] == pytest.approx(v[0], abs=5e-7)
+
+
+def test_captions_say_only_what_the_figures_show(demo_report):
+    folder, _, _ = demo_report
+    page = _text((folder / "index.html").read_text(encoding="utf-8"))
+    relu = (folder / "three-layer-relu-network.svg").read_text(encoding="utf-8")
+    grey = relu.count(">dead</text>")        # a dead unit's label says so under its name
+    if grey:
+        assert f"{grey} unit" in page and "dead on all 300 points (grey)" in page
+    else:
+        assert "no unit is dead on all 300 points" in page
+    assert "units dead on all 300 points are grey" not in page
+    assert "the units whose bias failed it" in page
+
+
+def test_what_the_tutorial_printed_is_shown_verbatim(demo_report):
+    folder, _, _ = demo_report
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    # the export's own text, W = ... including its stray ]] and backslashes, and the comma
+    assert ("<pre>W = [[0.98436901 \\ 0.61562226]]\n[0.15471633 0.83146947]\n"
+            " [0.81569707 \\ 0.09204188]],</pre>") in page
+    assert "<pre>V = [0.8877899 \\ 0.01643906 \\ 0.86393011]</pre>" in page
+    assert "untidied" in page

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from autograph.tutorial.report import svg_size
+
 
 CHROMIUM = os.environ.get("AUTOGRAPH_CHROMIUM") or shutil.which("chromium") or \
     shutil.which("chromium-browser")
@@ -51,6 +53,11 @@ def test_every_image_loads_and_the_console_is_clean(demo_report):
             images = page.eval_on_selector_all(
                 "img", "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, "
                        "i.naturalWidth, i.naturalHeight])")
+            shown = dict(page.eval_on_selector_all(
+                "img", "imgs => imgs.map(i => [i.getAttribute('src'), i.clientWidth])"))
+            overflowing = page.eval_on_selector_all(
+                "pre.wrapped", "ps => ps.filter(p => p.scrollWidth > p.clientWidth + 1)"
+                               ".map(p => p.textContent.slice(0, 60))")
             page.screenshot(path=str(screenshot), full_page=False)
         finally:
             browser.close()
@@ -59,5 +66,13 @@ def test_every_image_loads_and_the_console_is_clean(demo_report):
               if not (complete and width > 0 and height > 0)]
     assert not broken, f"images that did not load: {broken}"
     assert not failures, failures
+    # every diagram shown large enough that its smallest text is at least 10 px high
+    small = {}
+    for src, width in shown.items():
+        size = svg_size(folder / src)
+        if size is not None and width * size[1] / size[0] < 10 - 0.05:
+            small[src] = f"{width} of {size[0]:.0f} px: text {width * size[1] / size[0]:.1f} px"
+    assert not small, small
+    assert not overflowing, f"verifier output running past its box: {overflowing}"
     assert not [m.text for m in messages if m.type == "error"]
     assert screenshot.stat().st_size > 10_000
