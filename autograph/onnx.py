@@ -17,12 +17,12 @@ PosixPath('mlp.onnx')
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
+from autograph.core.files import atomic_write
 from autograph.core.graph import topological_order
 from autograph.core.modes import enable_grad
 from autograph.core.node import Node, describe
@@ -187,27 +187,11 @@ def _order(outputs: list) -> list:
     return order
 
 
-_UMASK = os.umask(0)      # read once (it can only be read by setting it)
-os.umask(_UMASK)
-
-
 def _write_atomically(path: Path, data: bytes) -> Path:
-    """Write `data` to a temporary file beside `path`, then rename it over `path`: a reader
-    never sees half a file, and a failed export leaves any earlier file as it was."""
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_UMASK)     # mkstemp's 0600, as a plain open would not
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    """Write `data` to `path` atomically: a reader never sees half a file, and a failed
+    export leaves any earlier file as it was."""
+    with atomic_write(path) as file:
+        file.write(data)
     return path
 
 

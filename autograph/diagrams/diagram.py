@@ -15,13 +15,14 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 import graphviz
 from graphviz.backend import dot_command
+
+from autograph.core.files import atomic_write
 
 NOTEBOOK_SIZE = "10,40"       # inches: Jupyter shows a wide graph scaled down to the page
 PNG_DPI = "144"               # twice Graphviz's 72, so that text stays sharp on screens
@@ -105,22 +106,9 @@ def _renderer(title: str, format: str):
             dot_command.DOT_BINARY = saved
 
 
-_UMASK = os.umask(0)      # read once (it can only be read by setting it)
-os.umask(_UMASK)
-
-
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o666 & ~_UMASK)     # mkstemp's 0600, as a plain open would not
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    with atomic_write(path) as file:
+        file.write(data)
 
 
 def _format_named_by(filename) -> str | None:

@@ -29,7 +29,6 @@ import io
 import json
 import math
 import os
-import secrets
 import stat
 import struct
 import zipfile
@@ -39,6 +38,7 @@ from typing import overload
 
 import numpy as np
 
+from autograph.core.files import atomic_write
 from autograph.nn.layers import (Module, assign, build, check_layout, check_names,
                                  parameter_layout)
 
@@ -102,68 +102,18 @@ def save(model: Module, path) -> None:
         if node.value.dtype.kind not in "biuf":
             raise TypeError(f"save: parameter {name} holds {node.value.dtype}, not real numbers")
     architecture = model.architecture() if hasattr(model, "architecture") else None
-    folder, base = os.path.split(os.path.abspath(path))
-    try:
-        old = os.lstat(path)
-    except FileNotFoundError:
-        old = None
-    descriptor, temporary = _create_unique(folder, base)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            # The archive np.savez writes, without its keyword arguments (a parameter could be
-            # named `file` or `allow_pickle`), plus the architecture.
-            with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-                if architecture is not None:
-                    text = json.dumps({"format": FORMAT, "version": VERSION,
-                                       "model": architecture}, indent=1)
-                    archive.writestr(ARCHITECTURE, text)
-                for name, node in parameters:
-                    with archive.open(name + ".npy", "w", force_zip64=True) as member:
-                        np.lib.format.write_array(member, np.asarray(node.value),
-                                                  allow_pickle=False)
-            if old is not None and stat.S_ISREG(old.st_mode):     # keep a 0600 file 0600
-                if hasattr(os, "fchmod"):
-                    os.fchmod(file.fileno(), stat.S_IMODE(old.st_mode))
-                else:
-                    os.chmod(temporary, stat.S_IMODE(old.st_mode))
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:          # an error, Ctrl-C: no half-written file left behind
-        try:
-            os.remove(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    _sync_folder(folder)
-
-
-def _create_unique(folder: str, base: str) -> tuple[int, str]:
-    """A new file in `folder`, created exclusively (O_EXCL: never an existing file, never
-    through a planted symlink), with the permissions `open` gives under the umask."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) \
-        | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    for _ in range(100):
-        name = os.path.join(folder, f".{base}.{secrets.token_hex(6)}.tmp")
-        try:
-            return os.open(name, flags, 0o666), name
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"save: no unused temporary name in {folder}")
-
-
-def _sync_folder(folder: str) -> None:
-    """Make the rename durable; best effort (not possible on every system)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    with atomic_write(path) as file:
+        # The archive np.savez writes, without its keyword arguments (a parameter could be
+        # named `file` or `allow_pickle`), plus the architecture.
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            if architecture is not None:
+                text = json.dumps({"format": FORMAT, "version": VERSION,
+                                   "model": architecture}, indent=1)
+                archive.writestr(ARCHITECTURE, text)
+            for name, node in parameters:
+                with archive.open(name + ".npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asarray(node.value),
+                                              allow_pickle=False)
 
 
 # --- reading --------------------------------------------------------------------------------
