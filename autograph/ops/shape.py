@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograph.core.node import Node, Primitive, value_of
+from autograph.core.node import Node, Primitive, ShapeError, describe, value_of
 from autograph.ops.kernels import broadcast
 
 
@@ -106,8 +106,13 @@ class _EachArgument:
         return lambda g, ans, *xs, **params: self.rule(i, g, ans, *xs, **params)
 
 
-def _join_failure(*xs, axis=0):
+def _join_failure(*xs, axis=0, new_axis=False):
     shapes = ", ".join(str(np.shape(x)) for x in xs)
+    ndim = np.ndim(xs[0]) + new_axis if xs else 0
+    if not -ndim <= axis < ndim:
+        return f"axis {axis} is out of range for {ndim} dimensions"
+    if new_axis:
+        return f"shapes {shapes} differ; stack needs arrays of one shape"
     return f"shapes {shapes} do not line up along axis {axis}"
 
 
@@ -115,7 +120,8 @@ _concatenate = Primitive("concatenate", lambda *xs, axis=0: np.concatenate(xs, a
                          explain=_join_failure)
 _concatenate.vjps = _EachArgument(lambda i, g, ans, *xs, axis=0: _part(g, i, xs, axis, False))
 
-_stack = Primitive("stack", lambda *xs, axis=0: np.stack(xs, axis=axis), explain=_join_failure)
+_stack = Primitive("stack", lambda *xs, axis=0: np.stack(xs, axis=axis),
+                   explain=lambda *xs, axis=0: _join_failure(*xs, axis=axis, new_axis=True))
 _stack.vjps = _EachArgument(lambda i, g, ans, *xs, axis=0: _part(g, i, xs, axis, True))
 
 
@@ -132,5 +138,8 @@ def stack(xs, axis=0):
 def expand_dims(x, axis):
     """Insert an axis of length 1 at `axis`."""
     shape = list(np.shape(value_of(x)))
+    if not -len(shape) - 1 <= axis <= len(shape):     # insert() would clip, % would wrap
+        raise ShapeError(f"expand_dims: {describe(x)}, axis={axis}: axis {axis} is out of "
+                         f"range for {len(shape) + 1} dimensions")
     shape.insert(axis % (len(shape) + 1), 1)
     return reshape(x, tuple(shape))
