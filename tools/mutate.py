@@ -1,0 +1,354 @@
+"""Mutation testing of our own: plant one small bug, run the tests, see whether any fails.
+
+    nice python tools/mutate.py                      # every target, summary and survivors
+    nice python tools/mutate.py --list               # the mutants, without running anything
+    nice python tools/mutate.py --only reductions    # targets whose path contains the word
+
+Mutants are made from the AST (module-level lambdas included, which mutmut does not reach):
++ and - swapped, * and /, a comparison loosened or tightened (< and <=, == and !=), `and` and
+`or`, a term of a sum dropped, a numeric constant or a default changed (an axis, keepdims, alpha),
+a unary minus or `not` removed, a returned value negated. Each is written into a temporary copy
+of the package (the working tree is never edited), and the tests that cover the file run there
+with `-x` and a timeout, one process at a time. A mutant that survives them is re-run against the
+whole test folder before it is reported as a survivor.
+
+Equivalent mutants (no test can tell them apart from the original) are listed in EQUIVALENT
+below, each with the reason; they are left out of the score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# target file -> the tests that cover it (the whole folder confirms a survivor)
+TARGETS = {
+    "autograph/ops/arithmetic.py": ["tests/ops", "tests/core"],
+    "autograph/ops/elementwise.py": ["tests/ops", "tests/core"],
+    "autograph/ops/activations.py": ["tests/ops", "tests/core", "tests/nn"],
+    "autograph/ops/reductions.py": ["tests/ops", "tests/core"],
+    "autograph/ops/shape.py": ["tests/ops", "tests/core"],
+    "autograph/ops/kernels.py": ["tests/ops", "tests/core"],
+    "autograph/core/backward.py": ["tests/core", "tests/ops"],
+    "autograph/verify/diagnose.py": ["tests/verify"],
+}
+ALL_TESTS = ["tests"]
+
+# (file, mutant key) -> why no test can catch it. Keys are printed by --list and in the report.
+EQUIVALENT = {
+    ("autograph/ops/kernels.py", "_ones: maxsize=64 -> maxsize=65"):
+        "the size of a cache changes speed, never a value",
+    ("autograph/ops/activations.py", "_sigmoid_constants: maxsize=16 -> maxsize=17"):
+        "the size of a cache changes speed, never a value",
+    ("autograph/ops/kernels.py", "<module>: _NARROW = 16 -> _NARROW = 17"):
+        "where the running maximum takes over from np.max: both give the same values",
+    ("autograph/ops/elementwise.py", "<module>: copy=False -> copy=True"):
+        "astype copying where it could share: the same values, and no Node's value is "
+        "changed in place",
+    ("autograph/ops/reductions.py", "_max_grad: copy=False -> copy=True"):
+        "`share` is a new array: copying it again gives the same values",
+    ("autograph/verify/diagnose.py", "<module>: MAX_REPLAYS = 400 -> MAX_REPLAYS = 401"):
+        "a cap on the search, which the test of the cap sets itself (monkeypatch)",
+}
+
+
+@dataclass
+class Mutant:
+    file: str
+    index: int          # which candidate site in the file, in walk order
+    key: str            # "function: before -> after", stable across unrelated edits
+    line: int
+
+
+# --- making mutants ----------------------------------------------------------------------------
+
+_SWAP_BIN = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
+             ast.FloorDiv: ast.Div, ast.Pow: ast.Mult, ast.MatMult: ast.Mult}
+_SWAP_CMP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
+             ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn,
+             ast.NotIn: ast.In}
+
+
+def _changed_constant(value):
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, float):
+        return value * 2 if value not in (0.0, 1.0) else value + 0.5
+    return None
+
+
+def _is_docstring(parent, node) -> bool:
+    return isinstance(parent, ast.Expr) and isinstance(node, ast.Constant) \
+        and isinstance(node.value, str)
+
+
+def _sites(tree):
+    """(node, its function's name, [(label, apply)]) for every place a mutant can be made;
+    `apply(node)` mutates a copy of the node in place or returns a replacement."""
+    parents = {}
+    scope = {}
+    for parent in ast.walk(tree):
+        for child in ast.iter_child_nodes(parent):
+            parents[child] = parent
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                scope.setdefault(inner, node.name)
+    for node in ast.walk(tree):
+        where = scope.get(node, "<module>")
+        if isinstance(node, ast.Assign) and where == "<module>" and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and isinstance(node.value, ast.Lambda):
+                where = target.id
+        options = []
+        if isinstance(node, ast.BinOp):
+            swap = _SWAP_BIN.get(type(node.op))
+            if swap:
+                options.append((f"{_src(node)} -> {_src(_with(node, op=swap()))}",
+                                lambda n, swap=swap: _with(n, op=swap())))
+            if isinstance(node.op, (ast.Add, ast.Sub)):
+                options.append((f"{_src(node)} -> {_src(node.left)}", lambda n: n.left))
+                options.append((f"{_src(node)} -> {_src(node.right)}", lambda n: n.right))
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+            swap = _SWAP_CMP.get(type(node.ops[0]))
+            if swap:
+                options.append((f"{_src(node)} -> {_src(_with(node, ops=[swap()]))}",
+                                lambda n, swap=swap: _with(n, ops=[swap()])))
+        elif isinstance(node, ast.BoolOp):
+            other = ast.Or if isinstance(node.op, ast.And) else ast.And
+            options.append((f"{_src(node)} -> {_src(_with(node, op=other()))}",
+                            lambda n, other=other: _with(n, op=other())))
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
+            options.append((f"{_src(node)} -> {_src(node.operand)}", lambda n: n.operand))
+        elif isinstance(node, ast.Constant) and not _is_docstring(parents.get(node), node):
+            new = _changed_constant(node.value)
+            if new is not None:
+                context = _src(parents.get(node)) if parents.get(node) is not None else ""
+                if len(context) > 60 or isinstance(parents.get(node), ast.Call):
+                    context = _src(node)
+                label = f"{context} -> {context.replace(_src(node), repr(new), 1)}" \
+                    if _src(node) in context else f"{_src(node)} -> {new!r}"
+                options.append((label, lambda n, new=new: ast.Constant(new)))
+        elif isinstance(node, ast.Return) and node.value is not None \
+                and not _returns_text(node.value):
+            options.append((f"return {_src(node.value)} -> return {_negated(node.value)}",
+                            lambda n: _with(n, value=_negate(n.value))))
+        elif isinstance(node, ast.Lambda) and not _returns_text(node.body):
+            options.append((f"lambda: {_src(node.body)} -> {_negated(node.body)}",
+                            lambda n: _with(n, body=_negate(n.body))))
+        for label, apply in options:
+            yield node, where, label, apply
+
+
+def _returns_text(value) -> bool:
+    """Text, containers and new objects: negating them only breaks the import."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+            and value.func.id[:1].isupper():
+        return True
+    return isinstance(value, (ast.JoinedStr, ast.Tuple, ast.Dict, ast.List, ast.Lambda,
+                              ast.IfExp)) \
+        or (isinstance(value, ast.Constant) and not isinstance(value.value, (int, float))) \
+        or (isinstance(value, ast.Constant) and isinstance(value.value, bool))
+
+
+def _negate(value):
+    if isinstance(value, (ast.Compare, ast.BoolOp)) or (
+            isinstance(value, ast.Call) and getattr(value.func, "id", "") == "bool"):
+        return ast.UnaryOp(ast.Not(), value)
+    return ast.UnaryOp(ast.USub(), value)
+
+
+def _negated(value) -> str:
+    return _src(_negate(copy.deepcopy(value)))
+
+
+def _with(node, **fields):
+    new = copy.copy(node)
+    for name, value in fields.items():
+        setattr(new, name, value)
+    return new
+
+
+def _src(node) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def mutants(file: str) -> list[Mutant]:
+    tree = ast.parse((ROOT / file).read_text())
+    found, seen = [], {}
+    for index, (node, where, label, _) in enumerate(_sites(tree)):
+        key = f"{where}: {label}"
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            key += f" #{seen[key]}"
+        found.append(Mutant(file, index, key, getattr(node, "lineno", 0)))
+    return found
+
+
+def mutated_source(file: str, index: int) -> str:
+    tree = ast.parse((ROOT / file).read_text())
+    for i, (node, _, _, apply) in enumerate(_sites(tree)):
+        if i == index:
+            replacement = apply(copy.deepcopy(node))
+            _replace(tree, node, replacement)
+            return ast.unparse(ast.fix_missing_locations(tree))
+    raise IndexError(index)
+
+
+def _replace(tree, old, new):
+    for parent in ast.walk(tree):
+        for field, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, field, new)
+                return
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if item is old:
+                        value[i] = new
+                        return
+    raise LookupError("site not found")
+
+
+# --- running ---------------------------------------------------------------------------------
+
+def _copy_tree(into: Path):
+    """The repository without git and caches (tests read the README, examples, benchmarks)."""
+    ignore = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".hypothesis",
+                                    ".pytest_cache", "*.egg-info", "build", "dist")
+    shutil.copytree(ROOT, into, ignore=ignore, dirs_exist_ok=True)
+
+
+def _pytest(workdir: Path, tests, timeout: float) -> str:
+    """'passed', 'failed' or 'timeout'."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(workdir))
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+               "-o", "addopts=", *tests]
+    try:
+        result = subprocess.run(command, cwd=workdir, env=env, capture_output=True,
+                                timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return "passed" if result.returncode == 0 else "failed"
+
+
+def run(selected: list[str], timeout_factor: float, report_path: Path | None,
+        keys: set | None = None) -> int:
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="autograph-mutants-") as tmp:
+        work = Path(tmp)
+        _copy_tree(work)
+        baseline = {}
+        for tests in {tuple(TARGETS[f]) for f in selected} | {tuple(ALL_TESTS)}:
+            start = time.perf_counter()
+            if _pytest(work, list(tests), 600) != "passed":
+                print(f"the unmutated tests {' '.join(tests)} fail: fix them first")
+                return 2
+            baseline[tests] = time.perf_counter() - start
+        print("baseline: " + ", ".join(f"{' '.join(t)} {s:.1f} s" for t, s in baseline.items()))
+        for file in selected:
+            original = (ROOT / file).read_text()
+            target = work / file
+            tests = tuple(TARGETS[file])
+            counts = {"killed": 0, "survived": 0, "equivalent": 0, "timeout": 0}
+            survivors = []
+            for mutant in mutants(file):
+                if keys is not None and (file, mutant.key) not in keys:
+                    continue
+                if (file, mutant.key) in EQUIVALENT:
+                    counts["equivalent"] += 1
+                    continue
+                try:
+                    source = mutated_source(file, mutant.index)
+                    compile(source, file, "exec")
+                except (SyntaxError, ValueError):
+                    continue        # not a program: no mutant
+                target.write_text(source)
+                try:
+                    outcome = _pytest(work, list(tests), timeout_factor * baseline[tests] + 10)
+                    if outcome == "passed":
+                        outcome = _pytest(work, ALL_TESTS,
+                                          timeout_factor * baseline[tuple(ALL_TESTS)] + 10)
+                finally:
+                    target.write_text(original)
+                if outcome == "passed":
+                    counts["survived"] += 1
+                    survivors.append(mutant)
+                    print(f"  SURVIVED {file}:{mutant.line}  {mutant.key}", flush=True)
+                elif outcome == "timeout":
+                    counts["timeout"] += 1
+                else:
+                    counts["killed"] += 1
+            results[file] = (counts, survivors)
+            print(_line(file, counts), flush=True)
+    print(_summary(results))
+    if report_path:
+        report_path.write_text(json.dumps(
+            {f: {"counts": c, "survivors": [[m.line, m.key] for m in s]}
+             for f, (c, s) in results.items()}, indent=1))
+    return 0
+
+
+def _score(counts) -> float:
+    caught = counts["killed"] + counts["timeout"]
+    total = caught + counts["survived"]
+    return 100.0 * caught / total if total else 100.0
+
+
+def _line(file, counts) -> str:
+    return (f"{file}: {counts['killed']} killed, {counts['timeout']} timed out, "
+            f"{counts['survived']} survived, {counts['equivalent']} equivalent: "
+            f"{_score(counts):.1f}% of the non-equivalent caught")
+
+
+def _summary(results) -> str:
+    total = {"killed": 0, "survived": 0, "equivalent": 0, "timeout": 0}
+    for counts, _ in results.values():
+        for k in total:
+            total[k] += counts[k]
+    lines = ["", "summary"] + [_line(f, c) for f, (c, _) in results.items()]
+    lines.append(_line("all", total))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", help="targets whose path contains this text")
+    parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--timeout-factor", type=float, default=3.0,
+                        help="a mutant's tests may take this many times the unmutated run")
+    parser.add_argument("--report", type=Path, help="write counts and survivors as JSON here")
+    parser.add_argument("--rerun", type=Path,
+                        help="run only the survivors listed in this earlier --report")
+    args = parser.parse_args(argv)
+    selected = [f for f in TARGETS if not args.only or args.only in f]
+    keys = None
+    if args.rerun:
+        earlier = json.loads(args.rerun.read_text())
+        keys = {(f, key) for f, entry in earlier.items() for _, key in entry["survivors"]}
+        selected = [f for f in selected if f in earlier]
+    if args.list:
+        for file in selected:
+            for m in mutants(file):
+                mark = "  (equivalent)" if (file, m.key) in EQUIVALENT else ""
+                print(f"{file}:{m.line}  {m.key}{mark}")
+        return 0
+    return run(selected, args.timeout_factor, args.report, keys)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
