@@ -341,3 +341,19 @@ def test_forward_value_against_numpy(case, data):
 def test_every_exported_op_has_a_case():
     covered = {case.name for case in CASES} | {"getitem", "value_of"}
     assert set(ag.ops.__all__) <= covered, set(ag.ops.__all__) - covered
+
+
+REDUCTIONS = [case for case in CASES if case.name in ("sum", "mean", "max", "logsumexp")]
+
+
+@pytest.mark.parametrize("case", REDUCTIONS, ids=[case.name for case in REDUCTIONS])
+@pytest.mark.parametrize("shape, axis", [((1, 3), 1), ((1, 3), -1), ((1, 3), 0), ((3, 1), 0),
+                                         ((1, 1), (0, 1)), ((1, 1), None), ((2, 1, 3), (0, -1)),
+                                         ((1,), 0), ((1,), -1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reductions_over_length_one_axes(case, shape, axis, keepdims):
+    # length-1 axes are where a squeeze of the wrong axes, or of all of them, goes unnoticed
+    x = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape) / 4
+    expected = case.reference(x, axis=axis, keepdims=keepdims)
+    assert_same(case.call(ag.parameter(x), axis=axis, keepdims=keepdims), expected,
+                f"{case.name}{shape} axis={axis} keepdims={keepdims}")

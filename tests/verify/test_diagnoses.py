@@ -10,6 +10,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograph as ag
 from autograph.verify import check_gradients
@@ -373,3 +375,29 @@ def test_a_parameter_used_twice_sums_its_per_sample_gradients():
     words = check_gradients(loss, [b], {"b": full.sum(axis=1)})["b"].diagnosis
     assert words == (f"hand-derived = summed over axis 1 instead of axis 0 of the per-sample "
                      f"gradients ({N}, 2)")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-1e300, 1e300, allow_nan=False).filter(lambda c: c != 0)
+       | st.sampled_from([1e-310, -1e-310, 5e-324, 1.0, -1.0]),
+       st.integers(0, 2 ** 32 - 1))
+def test_any_factor_is_fitted_and_read_without_error(c, seed):
+    words = factor_words(c, samples={7})            # never raises, however large or small
+    assert ("sign flipped" in words) == (c < 0) and (words == "") == (c == 1)
+    x = np.random.default_rng(seed).uniform(0.5, 2.0, 4)
+    if not np.isfinite(c * x).all() or abs(c) < 1e-290:
+        return                             # c * x over- or underflows: no exact multiple
+    fitted = fit_factor(c * x, x, tolerance_for([x]), (1.0, -1.0, 2.0, -2.0, 0.5, -0.5))
+    assert fitted is not None and abs(fitted - c) <= 1e-6 * abs(c)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 10 ** 6), st.booleans(), st.booleans())
+def test_whole_factors_and_their_inverses_are_named(n, inverse, negative):
+    c = (1 / n if inverse else float(n)) * (-1 if negative else 1)
+    words = factor_words(c)
+    if inverse:
+        assert f"an extra factor 1/{n} (hand = expected / {'-' if negative else ''}{n})" in words
+    else:
+        assert f"an extra factor {n} (hand = {c:g} x expected)" in words
+    assert words.startswith("the sign flipped and ") == negative
