@@ -401,3 +401,114 @@ def test_whole_factors_and_their_inverses_are_named(n, inverse, negative):
     else:
         assert f"an extra factor {n} (hand = {c:g} x expected)" in words
     assert words.startswith("the sign flipped and ") == negative
+
+
+# --- near the thresholds: each test sits between the constant and a value beside it ------------
+
+@pytest.mark.parametrize("c, words", [
+    (2 * (1 + 4e-10), "an extra factor 2 (hand = 2 x expected)"),           # within 1e-9
+    (2 * (1 + 1.5e-9), "a constant factor 2 (hand = 2 x expected)"),         # beyond 1e-9
+    (0.5 / (1 + 4e-10), "an extra factor 1/2 (hand = expected / 2)"),
+    (0.5 / (1 + 1.5e-9), "a constant factor 0.5 (hand = 0.5 x expected)"),
+    (1e6, "an extra factor 1000000 (hand = 1e+06 x expected)"),              # the largest named
+    (1e6 + 1, "a constant factor 1e+06 (hand = 1e+06 x expected)"),
+    (1e-6, "an extra factor 1/1000000 (hand = expected / 1000000)"),
+    (1 / (1e6 + 1), "a constant factor 9.99999e-07 (hand = 9.99999e-07 x expected)"),
+])
+def test_factor_words_at_the_thresholds(c, words):
+    assert factor_words(c) == words
+
+
+def test_fit_factor_snaps_only_within_a_thousandth():
+    x = np.array([1.0, 2.0, 3.0])
+    loose = Tolerance(1e-2, None, 0.0, "float64")
+    nice = (1.0, -1.0, 2.0, -2.0)
+    assert fit_factor(2.0015 * x, x, loose, nice) == 2.0               # 0.0015 < 2.0015e-3
+    assert fit_factor(2.003 * x, x, loose, nice) == pytest.approx(2.003, rel=1e-12)
+    # two nice values in the window and within tolerance: the nearer one
+    assert fit_factor(2.0009 * x, x, loose, (2.0, 2.001)) == 2.001
+    assert fit_factor(2.0001 * x, x, loose, (2.001, 2.0)) == 2.0
+
+
+def test_a_zero_prediction_fits_nothing():
+    tolerance = tolerance_for([np.zeros(3)])
+    assert fit_factor(np.ones(3), np.zeros(3), tolerance, (1.0, 2.0)) is None
+    assert fit_factor(np.zeros(3), np.zeros(3), tolerance, (1.0, 2.0)) is None
+
+
+def test_tolerance_is_immutable_and_hashable():
+    tolerance = tolerance_for([np.zeros(2)])
+    assert hash(tolerance) == hash(tolerance_for([np.zeros(2)]))
+    with pytest.raises(AttributeError):
+        tolerance.rtol = 1.0
+
+
+# A scalar parameter: its gradient has one entry, which any factor fits; only the factors the
+# diagnoser knows (1, -1, 2, N and their inverses) may be named.
+S = rng.standard_normal(N)
+
+
+def scalar_model(s):
+    return ((s * S - 1.0) ** 2).sum()
+
+
+S0 = {"s": np.array(0.3)}
+GS = (2 * (0.3 * S - 1.0) * S).sum()
+
+
+@pytest.mark.parametrize("hand, sentence", [
+    (-GS, "hand-derived = autodiff with the sign flipped (the gradient of the negated "
+          "objective, e.g. of the log-likelihood instead of the loss: ascent instead of "
+          "descent)"),
+    (2 * GS, "hand-derived = autodiff with an extra factor 2 (hand = 2 x expected)"),
+    (GS / 2, "hand-derived = autodiff with an extra factor 1/2 (hand = expected / 2)"),
+    (-GS / 2, "hand-derived = autodiff with the sign flipped and an extra factor 1/2 (hand = "
+              "expected / -2)"),
+    (-2 * GS, "hand-derived = autodiff with the sign flipped and an extra factor 2 (hand = -2 x "
+              "expected)"),
+    (GS / N, f"hand-derived = autodiff with an extra factor 1/{N} (hand = expected / {N}: a mean "
+             f"over the {N} samples instead of a sum?)"),
+    (-GS / N, f"hand-derived = autodiff with the sign flipped and an extra factor 1/{N} (hand = "
+              f"expected / -{N}: a mean over the {N} samples instead of a sum?)"),
+    (N * GS, f"hand-derived = autodiff with an extra factor {N} (hand = {N} x expected)"),
+    (-N * GS, f"hand-derived = autodiff with the sign flipped and an extra factor {N} (hand = "
+              f"-{N} x expected)"),
+    (1.5 * GS, "the entries disagree with no known pattern (not a sign flip, a constant factor, "
+               "a transpose, a sum over other axes)"),
+    (GS / 3, "the entries disagree with no known pattern (not a sign flip, a constant factor, "
+             "a transpose, a sum over other axes)"),
+])
+def test_a_one_entry_gradient_names_only_known_factors(hand, sentence):
+    report = check_gradients(scalar_model, S0, {"s": np.array(hand)})
+    assert report["s"].diagnosis == sentence
+
+
+def test_factor_of_a_parameter_length_is_not_a_mean():
+    # w has length 3 but is no data: 1/3 is a constant, not "a mean over 3 samples"
+    assert diagnose("w", G["w"] / 3) == ("hand-derived = autodiff with an extra factor 1/3 "
+                                         "(hand = expected / 3)")
+
+
+def test_activations_of_one_snapshot_with_parameters_of_another():
+    A = {k: v + 0.05 * rng.standard_normal(v.shape) for k, v in P.items()}
+    B = {k: v - 0.05 * rng.standard_normal(v.shape) for k, v in P.items()}
+    H_A = np.tanh(X * A["w"])
+    H = np.tanh(X * P["w"])
+    Z = H @ P["W"] + P["b"] + P["c"]                    # the current forward values
+    hand = (Z @ B["W"].T * (1 - H_A ** 2) * X).sum(axis=0)
+    words = diagnose("w", hand, history={"A": A, "B": B})
+    assert words == "hand-derived = computed with the tanh output as at A and the parameters as at B"
+
+
+def test_the_search_is_truncated_only_beyond_the_cap(monkeypatch):
+    from autograph.verify import diagnose as module
+    nodes = {k: ag.parameter(v, name=k) for k, v in P.items()}
+    root = model(**nodes)
+    history = [("A", EARLIER)]
+    # plans: stale parameters, the tanh output as at A, the parameters as at A
+    monkeypatch.setattr(module, "MAX_REPLAYS", 3)
+    diagnoser = module.Diagnoser(root, nodes, {}, history)
+    assert len(diagnoser._plan()) == 3 and not diagnoser.truncated
+    monkeypatch.setattr(module, "MAX_REPLAYS", 2)
+    diagnoser = module.Diagnoser(root, nodes, {}, history)
+    assert len(diagnoser._plan()) == 2 and diagnoser.truncated
