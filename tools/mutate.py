@@ -73,6 +73,22 @@ EQUIVALENT = {
         "`share` is a new array: copying it again gives the same values",
     ("autograph/ops/arithmetic.py", "_matmul_grad_a: a.ndim > 1 -> a.ndim >= 1"):
         "a 1-D a with a 1-D b gives a 0-d g, and g[..., None] * b is then g * b",
+    ("autograph/core/backward.py", "propagate: False -> True"):
+        "propagate's create_graph default: every caller passes it",
+    ("autograph/core/backward.py", "propagate: -root.order -> root.order"):
+        "the root is alone in the heap when its key is read",
+    ("autograph/core/backward.py", "propagate: wanted and node in wanted -> wanted or node in "
+                                   "wanted"):
+        "with `wanted` given, every inner node is yielded, but gradients() reads only the "
+        "wanted ones; without, the test is False either way",
+    ("autograph/core/backward.py", "backward: create_graph and (not isinstance(seed, Node)) -> "
+                                   "create_graph or not isinstance(seed, Node)"):
+        "a first-order pass from a Node seed runs the rules on Nodes and converts the results "
+        "to arrays at the end: the same values, only slower",
+    ("autograph/core/backward.py", "gradients: create_graph and (not isinstance(seed, Node)) -> "
+                                   "create_graph or not isinstance(seed, Node)"):
+        "a first-order pass from a Node seed runs the rules on Nodes and converts the results "
+        "to arrays at the end: the same values, only slower",
     ("autograph/verify/diagnose.py", "<module>: MAX_REPLAYS = 400 -> MAX_REPLAYS = 401"):
         "a cap on the search, which the test of the cap sets itself (monkeypatch)",
 }

@@ -262,3 +262,21 @@ def test_gradients_of_an_unused_node_are_zeros_of_its_shape(create_graph):
     zeros = np.asarray(grads[1].value if create_graph else grads[1])
     assert zeros.shape == (2, 3) and zeros.dtype == np.float32
     assert not zeros.any()
+
+
+def test_gradients_does_not_create_a_graph_by_default():
+    x = ag.parameter([1.0, 2.0])
+    (grad,) = ag.gradients((x * x).sum(), [x])
+    assert type(grad) is np.ndarray
+    (grad,) = ag.gradients((x * x).sum(), [x], create_graph=True)
+    assert isinstance(grad, ag.Node)
+
+
+def test_a_leaf_as_its_own_root_gets_a_node_gradient_under_create_graph():
+    x = ag.parameter(3.0)
+    x.backward(create_graph=True)
+    assert isinstance(x.grad, ag.Node) and x.grad.item() == 1.0
+    (grad,) = ag.gradients(x, [x], create_graph=True)
+    assert isinstance(grad, ag.Node) and grad.item() == 1.0
+    (grad,) = ag.gradients(x, [x])
+    assert type(grad) is np.ndarray and grad == 1.0
