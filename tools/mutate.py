@@ -73,6 +73,33 @@ EQUIVALENT = {
         "`share` is a new array: copying it again gives the same values",
     ("autograph/ops/arithmetic.py", "_matmul_grad_a: a.ndim > 1 -> a.ndim >= 1"):
         "a 1-D a with a 1-D b gives a 0-d g, and g[..., None] * b is then g * b",
+    ("autograph/ops/reductions.py", "_axis_failure: x, axis=None, keepdims=False -> x, "
+                                    "axis=None, keepdims=True"):
+        "_axis_failure never reads keepdims",
+    ("autograph/ops/reductions.py", "_max_grad: g, ans, x, axis=None, keepdims=False -> g, ans, "
+                                    "x, axis=None, keepdims=True"):
+        "gradient rules are called with the forward's params, which always hold keepdims",
+    ("autograph/ops/reductions.py", "<module>: g, ans, x, axis=None, keepdims=False -> g, ans, "
+                                    "x, axis=None, keepdims=True"):
+        "sum's gradient rule is called with the forward's params, which always hold keepdims",
+    ("autograph/ops/reductions.py", "<module>: g, ans, x, axis=None, keepdims=False -> g, ans, "
+                                    "x, axis=None, keepdims=True #2"):
+        "logsumexp's gradient rule is called with the forward's params, which always hold "
+        "keepdims",
+    ("autograph/ops/reductions.py", "_logsumexp: x, axis=None, keepdims=False -> x, axis=None, "
+                                    "keepdims=True"):
+        "the forward is called with the params of logsumexp(), which always hold keepdims",
+    ("autograph/ops/reductions.py", "_logsumexp: 0.0 -> 0.5"):
+        "the stand-in shift meets only rows of infinities or NaN, where any finite shift gives "
+        "the same result",
+    ("autograph/ops/reductions.py", "mean: np.size(value_of(x)) // reduced -> "
+                                    "np.size(value_of(x)) / reduced"):
+        "the count divides exactly, and n and float(n) divide alike",
+    ("autograph/ops/reductions.py", "mean: np.size(value_of(x)) // reduced if reduced else 1 -> "
+                                    "np.size(value_of(x)) // reduced if reduced else 2"):
+        "the divisor of an empty result: dividing no entries by 1 or by 2 gives no entries",
+    ("autograph/ops/activations.py", "<module>: x > 0 -> x >= 0 #2"):
+        "leaky_relu's forward at 0: x and alpha * x are both 0",
     ("autograph/core/backward.py", "propagate: False -> True"):
         "propagate's create_graph default: every caller passes it",
     ("autograph/core/backward.py", "propagate: -root.order -> root.order"):
