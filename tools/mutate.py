@@ -100,6 +100,24 @@ EQUIVALENT = {
         "the divisor of an empty result: dividing no entries by 1 or by 2 gives no entries",
     ("autograph/ops/activations.py", "<module>: x > 0 -> x >= 0 #2"):
         "leaky_relu's forward at 0: x and alpha * x are both 0",
+    ("autograph/ops/shape.py", "_join_failure: *xs, axis=0, new_axis=False -> *xs, axis=1, "
+                               "new_axis=False"):
+        "explain is called with the forward's params, which always hold axis",
+    ("autograph/ops/shape.py", "<module>: *xs, axis=0 -> *xs, axis=1"):
+        "concatenate() always passes axis to the forward",
+    ("autograph/ops/shape.py", "<module>: *xs, axis=0 -> *xs, axis=1 #2"):
+        "stack() always passes axis to the forward",
+    ("autograph/ops/shape.py", "<module>: *xs, axis=0 -> *xs, axis=1 #3"):
+        "explain is called with the forward's params, which always hold axis",
+    ("autograph/ops/shape.py", "<module>: i, g, ans, *xs, axis=0 -> i, g, ans, *xs, axis=1"):
+        "gradient rules are called with the forward's params, which always hold axis",
+    ("autograph/ops/shape.py", "<module>: i, g, ans, *xs, axis=0 -> i, g, ans, *xs, axis=1 #2"):
+        "gradient rules are called with the forward's params, which always hold axis",
+    ("autograph/ops/shape.py", "_is_basic: return all((p is None or p is Ellipsis or "
+                               "isinstance(p, (int, np.integer, slice)) fo... -> return -all((p "
+                               "is None or p is Ellipsis or isinstance(p, (int, np.integer, "
+                               "slice)) f..."):
+        "-True is true and -False is false: the caller only tests the truth",
     ("autograph/core/backward.py", "propagate: False -> True"):
         "propagate's create_graph default: every caller passes it",
     ("autograph/core/backward.py", "propagate: -root.order -> root.order"):
