@@ -280,3 +280,18 @@ def test_a_leaf_as_its_own_root_gets_a_node_gradient_under_create_graph():
     assert isinstance(grad, ag.Node) and grad.item() == 1.0
     (grad,) = ag.gradients(x, [x])
     assert type(grad) is np.ndarray and grad == 1.0
+
+
+@pytest.mark.parametrize("a_shape, b_shape, words", [
+    ((2, 3), (4, 5, 6), "inner dimensions differ (3 != 5)"),       # batched b: its axis -2
+    ((2, 3), (5, 6), "inner dimensions differ (3 != 5)"),
+    ((2, 3), (5,), "inner dimensions differ (3 != 5)"),
+    ((4, 2, 3), (5, 3, 6), "batch shapes (4,) and (5,) do not broadcast"),
+    ((), (3,), "matmul needs operands of at least one dimension (use * for scalars)"),
+    ((3,), (), "matmul needs operands of at least one dimension (use * for scalars)"),
+])
+def test_matmul_errors_name_the_inner_dimensions(a_shape, b_shape, words):
+    a = ag.parameter(np.ones(a_shape), name="a")
+    with pytest.raises(ShapeError) as error:
+        a @ np.ones(b_shape)
+    assert str(error.value) == f"matmul: a {a_shape} @ array {b_shape}: {words}"
