@@ -73,6 +73,8 @@ EQUIVALENT = {
         "`share` is a new array: copying it again gives the same values",
     ("autograph/ops/arithmetic.py", "_matmul_grad_a: a.ndim > 1 -> a.ndim >= 1"):
         "a 1-D a with a 1-D b gives a 0-d g, and g[..., None] * b is then g * b",
+    ("autograph/ops/arithmetic.py", "_power_grad_exponent: 1.0 -> 1.5"):
+        "the stand-in base only keeps log away from a <= 0; where() discards what log gives",
     ("autograph/ops/reductions.py", "_axis_failure: x, axis=None, keepdims=False -> x, "
                                     "axis=None, keepdims=True"):
         "_axis_failure never reads keepdims",
