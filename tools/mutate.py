@@ -120,6 +120,11 @@ EQUIVALENT = {
                                "is None or p is Ellipsis or isinstance(p, (int, np.integer, "
                                "slice)) f..."):
         "-True is true and -False is false: the caller only tests the truth",
+    ("autograph/ops/shape.py", "_is_basic: p is None or p is Ellipsis or isinstance(p, (int, "
+                               "np.integer, slice)) -> p is None and p is Ellipsis and "
+                               "isinstance(p, (int, np.integer, slice))"):
+        "every index then takes the np.add.at path, which gives the same values where no entry "
+        "is selected twice (only slower)",
     ("autograph/core/backward.py", "propagate: False -> True"):
         "propagate's create_graph default: every caller passes it",
     ("autograph/core/backward.py", "propagate: -root.order -> root.order"):
