@@ -299,3 +299,13 @@ def test_matmul_errors_name_the_inner_dimensions(a_shape, b_shape, words):
     with pytest.raises(ShapeError) as error:
         a @ np.ones(b_shape)
     assert str(error.value) == f"matmul: a {a_shape} @ array {b_shape}: {words}"
+
+
+@pytest.mark.parametrize("f", [lambda x: x * 2.0, lambda x: ag.exp(x), lambda x: x * x + x])
+def test_a_0d_parameter_gets_a_writable_0d_array(f):
+    # numpy gives scalars, not arrays, for operations on 0-d arrays: .grad must still be one
+    x = ag.parameter(3.0)
+    f(x).backward()
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad.flags.writeable
+    (grad,) = ag.gradients(f(x), [x])
+    assert type(grad) is np.ndarray and grad.shape == () and grad.flags.writeable
