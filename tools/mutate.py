@@ -148,6 +148,31 @@ EQUIVALENT = {
     ("autograph/verify/diagnose.py", "factor_words: abs(a - round(a)) <= 1e-09 * a -> "
                                      "abs(a - round(a)) < 1e-09 * a"):
         "differs only when the distance to an integer is exactly 1e-9 a",
+    ("autograph/verify/diagnose.py", "factor_words: abs(1 / a - round(1 / a)) <= 1e-09 / a -> "
+                                     "abs(1 / a - round(1 / a)) < 1e-09 / a"):
+        "differs only when the distance to an integer is exactly 1e-9 / a",
+    ("autograph/verify/diagnose.py", "fit_factor: abs(value - c) <= 0.001 * abs(c) -> "
+                                     "abs(value - c) < 0.001 * abs(c)"):
+        "differs only when c is exactly a thousandth away from a nice value",
+    ("autograph/verify/diagnose.py", "factor_words: 1 / _LARGEST_NAMED <= a < 1 -> "
+                                     "1 / _LARGEST_NAMED <= a < 2"):
+        "for 1 < a < 2 the branch before has named any whole factor, and 1/a is then never "
+        "a whole 1/N",
+    ("autograph/verify/diagnose.py", "__init__: self.truncated = False -> self.truncated = True"):
+        "truncated is read only after _plan() has set it (a wrong shape returns before)",
+    ("autograph/verify/diagnose.py", "_replay_predictions: not self.history or "
+                                     "self.auto[name].shape != shape -> not self.history and "
+                                     "self.auto[name].shape != shape"):
+        "without history there are no replays to yield; replays of the wrong shape never fit",
+    ("autograph/verify/diagnose.py", "_axis_predictions: full.ndim + 1 -> full.ndim + 2"):
+        "there are no combinations of more axes than there are",
+    ("autograph/verify/diagnose.py", "bound: float(reference.max()) if reference.size else 0.0 "
+                                     "-> float(reference.max()) if reference.size else 0.5"):
+        "the atol of an empty reference bounds no entries",
+    ("autograph/verify/diagnose.py", "_nice_factors: n > 1 -> n >= 1"):
+        "a count of 1 adds 1 and -1, which are there already",
+    ("autograph/verify/diagnose.py", "_nice_factors: n > 1 -> n > 2"):
+        "a count of 2 is there already: counts start as {2}",
     ("autograph/verify/diagnose.py", "<module>: MAX_REPLAYS = 400 -> MAX_REPLAYS = 401"):
         "a cap on the search, which the test of the cap sets itself (monkeypatch)",
 }
@@ -229,8 +254,12 @@ def _sites(tree):
                 context = _src(parents.get(node)) if parents.get(node) is not None else ""
                 if len(context) > 60 or isinstance(parents.get(node), ast.Call):
                     context = _src(node)
-                label = f"{context} -> {context.replace(_src(node), repr(new), 1)}" \
-                    if _src(node) in context else f"{_src(node)} -> {new!r}"
+                if context.count(_src(node)) == 1:
+                    label = f"{context} -> {context.replace(_src(node), repr(new), 1)}"
+                elif context:       # the text occurs twice: show the mutated context itself
+                    label = f"{context} -> {_swapped(parents[node], node, ast.Constant(new))}"
+                else:
+                    label = f"{_src(node)} -> {new!r}"
                 options.append((label, lambda n, new=new: ast.Constant(new)))
         elif isinstance(node, ast.Return) and node.value is not None \
                 and not _returns_text(node.value):
@@ -241,6 +270,25 @@ def _sites(tree):
                             lambda n: _with(n, body=_negate(n.body))))
         for label, apply in options:
             yield node, where, label, apply
+
+
+def _swapped(parent, old, new) -> str:
+    """The source of `parent` with its child `old` replaced by `new` (then put back)."""
+    for field, value in ast.iter_fields(parent):
+        if value is old:
+            setattr(parent, field, new)
+            try:
+                return _src(parent)
+            finally:
+                setattr(parent, field, old)
+        if isinstance(value, list) and any(item is old for item in value):
+            i = next(i for i, item in enumerate(value) if item is old)
+            value[i] = new
+            try:
+                return _src(parent)
+            finally:
+                value[i] = old
+    return f"{_src(old)} -> {_src(new)}"
 
 
 def _returns_text(value) -> bool:

@@ -344,6 +344,8 @@ def test_tolerance_bound_and_words():
     ((4, 5, 3), (5, 1), (0, 2)),
     ((4, 5, 3), (1, 5, 3), (0,)),
     ((5, 1), (1,), (0,)),                 # a length-1 axis that stays is not summed
+    ((1, 4, 5), (4, 1), (0, 2)),          # the stretched axis counted from the right
+    ((3, 1, 5), (1, 1), (0, 2)),
     ((5, 3), (5, 3), ()),
 ])
 def test_reduced_axes(full, shape, axes):
