@@ -75,6 +75,11 @@ EQUIVALENT = {
         "a 1-D a with a 1-D b gives a 0-d g, and g[..., None] * b is then g * b",
     ("autograph/ops/arithmetic.py", "_power_grad_exponent: 1.0 -> 1.5"):
         "the stand-in base only keeps log away from a <= 0; where() discards what log gives",
+    ("autograph/ops/arithmetic.py", "_matmul_failure: len(b_shape) > 1 -> len(b_shape) > 2"):
+        "for a 2-D b, b_shape[-2] is b_shape[0]",
+    ("autograph/ops/shape.py", "_join_failure: np.ndim(xs[0]) + new_axis if xs else 0 -> "
+                               "np.ndim(xs[0]) + new_axis if xs else 1"):
+        "explain runs only when a Node was given, so xs is never empty",
     ("autograph/ops/reductions.py", "_axis_failure: x, axis=None, keepdims=False -> x, "
                                     "axis=None, keepdims=True"):
         "_axis_failure never reads keepdims",
