@@ -138,14 +138,6 @@ EQUIVALENT = {
                                    "wanted"):
         "with `wanted` given, every inner node is yielded, but gradients() reads only the "
         "wanted ones; without, the test is False either way",
-    ("autograph/core/backward.py", "backward: create_graph and (not isinstance(seed, Node)) -> "
-                                   "create_graph or not isinstance(seed, Node)"):
-        "a first-order pass from a Node seed runs the rules on Nodes and converts the results "
-        "to arrays at the end: the same values, only slower",
-    ("autograph/core/backward.py", "gradients: create_graph and (not isinstance(seed, Node)) -> "
-                                   "create_graph or not isinstance(seed, Node)"):
-        "a first-order pass from a Node seed runs the rules on Nodes and converts the results "
-        "to arrays at the end: the same values, only slower",
     ("autograph/core/backward.py", "_own_arrays: id(g) in stored -> id(g) not in stored"):
         "copies every gradient, shared or not: the same values and no sharing, only slower",
     ("autograph/verify/diagnose.py", "factor_words: c < 0 -> c <= 0"):
