@@ -69,7 +69,8 @@ def test_maximum_ties_broadcast_to_the_first_operand():
     a = ag.parameter([[1.0], [2.0]])          # (2, 1) against (3,): ties at a = 1 and 2
     b = ag.parameter([1.0, 2.0, 3.0])
     ag.maximum(a, b).sum().backward()
-    np.testing.assert_array_equal(a.grad, [[1.0], [2.0]])   # row 0: the tie; row 1: over 1, and the tie
+    # row 0: the tie at b = 1; row 1: over b = 1, and the tie at b = 2
+    np.testing.assert_array_equal(a.grad, [[1.0], [2.0]])
     np.testing.assert_array_equal(b.grad, [0.0, 1.0, 2.0])   # b = 2 wins only in row 0
 
 

@@ -499,7 +499,8 @@ def test_activations_of_one_snapshot_with_parameters_of_another():
     Z = H @ P["W"] + P["b"] + P["c"]                    # the current forward values
     hand = (Z @ B["W"].T * (1 - H_A ** 2) * X).sum(axis=0)
     words = diagnose("w", hand, history={"A": A, "B": B})
-    assert words == "hand-derived = computed with the tanh output as at A and the parameters as at B"
+    assert words == ("hand-derived = computed with the tanh output as at A and the parameters "
+                     "as at B")
 
 
 def test_the_search_is_truncated_only_beyond_the_cap(monkeypatch):
