@@ -118,8 +118,13 @@ class _EachArgument:
         return lambda g, ans, *xs, **params: self.rule(i, g, ans, *xs, **params)
 
 
-def _join_failure(*xs, axis=0):
+def _join_failure(*xs, axis=0, new_axis=False):
     shapes = ", ".join(str(np.shape(x)) for x in xs)
+    ndim = np.ndim(xs[0]) + new_axis if xs else 0
+    if not -ndim <= axis < ndim:
+        return f"axis {axis} is out of range for {ndim} dimensions"
+    if new_axis:
+        return f"shapes {shapes} differ; stack needs arrays of one shape"
     return f"shapes {shapes} do not line up along axis {axis}"
 
 
@@ -128,7 +133,8 @@ _concatenate = Primitive("concatenate", lambda *xs, axis=0: np.concatenate(xs, a
 _concatenate.vjps = _EachArgument(lambda i, g, ans, *xs, axis=0: _part(g, i, xs, axis, False))
 
 _stack = Primitive("stack", lambda *xs, axis=0: np.stack(xs, axis=axis),
-                   kind="shape", explain=_join_failure)
+                   kind="shape",
+                   explain=lambda *xs, axis=0: _join_failure(*xs, axis=axis, new_axis=True))
 _stack.vjps = _EachArgument(lambda i, g, ans, *xs, axis=0: _part(g, i, xs, axis, True))
 
 

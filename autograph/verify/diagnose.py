@@ -44,8 +44,17 @@ def fit_factor(hand, prediction, tolerance: Tolerance, nice=()) -> float | None:
     return None
 
 
+# Whole factors N and 1/N are named up to this N; beyond it (1e12, or 1e-320 whose inverse
+# overflows a float) they read as constants.
+_LARGEST_NAMED = 10 ** 6
+
+
 def factor_words(c: float, samples=()) -> str:
-    """How hand = c * prediction reads: '' for c = 1."""
+    """How hand = c * prediction reads: '' for c = 1.
+
+    >>> factor_words(-0.5)
+    'the sign flipped and an extra factor 1/2 (hand = expected / -2)'
+    """
     if c == 1:
         return ""
     if c == -1:
@@ -53,9 +62,9 @@ def factor_words(c: float, samples=()) -> str:
                 "log-likelihood instead of the loss: ascent instead of descent)")
     sign = "the sign flipped and " if c < 0 else ""
     a = abs(c)
-    if a > 1 and abs(a - round(a)) <= 1e-9 * a:
+    if 1 < a <= _LARGEST_NAMED and abs(a - round(a)) <= 1e-9 * a:
         return f"{sign}an extra factor {round(a)} (hand = {c:g} x expected)"
-    if a < 1 and abs(1 / a - round(1 / a)) <= 1e-9 / a:
+    if 1 / _LARGEST_NAMED <= a < 1 and abs(1 / a - round(1 / a)) <= 1e-9 / a:
         n = round(1 / a)
         why = f": a mean over the {n} samples instead of a sum?" if n in samples else ""
         return f"{sign}an extra factor 1/{n} (hand = expected / {round(1 / c)}{why})"

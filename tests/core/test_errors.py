@@ -91,8 +91,8 @@ def test_concatenate_mismatch():
 
 def test_stack_mismatch():
     with pytest.raises(ag.ShapeError, match=re.escape(
-            "stack: a (2, 3), b (3, 2), axis=0: shapes (2, 3), (3, 2) do not line up along "
-            "axis 0")):
+            "stack: a (2, 3), b (3, 2), axis=0: shapes (2, 3), (3, 2) differ; stack needs "
+            "arrays of one shape")):
         ag.stack([named((2, 3), "a"), named((3, 2), "b")])
 
 
