@@ -103,6 +103,10 @@ class Node:
 
     # --- numpy's functions on Nodes (see autograph.core.dispatch) ----------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and not kwargs:     # `array * node`: spare it the checks
+            function = HANDLED.get(ufunc)
+            if function is not None:
+                return function(*inputs)
         return array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -590,7 +594,7 @@ def check_finite(value, what: str, args=()) -> None:
 # Operators are defined in autograph.ops, and reverse mode in autograph.core.backward; both need
 # Node: import them last.
 from autograph.core.backward import backward  # noqa: E402
-from autograph.core.dispatch import array_function, array_ufunc  # noqa: E402
+from autograph.core.dispatch import HANDLED, array_function, array_ufunc  # noqa: E402
 from autograph.ops import (absolute, add, astype, divide, exp, getitem, log,  # noqa: E402
                            matmul, max, mean, multiply, negative, power, relu, reshape, sigmoid,
                            subtract, sum, swapaxes, tanh, transpose)

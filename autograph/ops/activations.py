@@ -94,14 +94,15 @@ softplus = Primitive("softplus", lambda x: np.logaddexp(0.0, x),
 
 
 @lru_cache(maxsize=16)
-def _safe_shift(dtype) -> float:
+def _safe_shift(dtype) -> np.ndarray:
     """Below this row maximum m, x - m cannot overflow for any x of the dtype (x >= -max, and
     -max - m rounds back to -max): half the spacing of floats at the dtype's largest value
-    (float64: 1e292, float32: 1e31, float16: 16). Not a float: 0, always the careful path."""
+    (float64: 1e292, float32: 1e31, float16: 16). Not a float: 0, always the careful path.
+    A 0-d array of the dtype: numpy compares with it faster than with a Python float."""
     if np.dtype(dtype).kind != "f":
-        return 0.0
+        return np.array(0.0)
     largest = np.finfo(dtype).max
-    return float(largest - np.nextafter(largest, 0, dtype=dtype)) / 2
+    return np.array((largest - np.nextafter(largest, 0, dtype=dtype)) / 2, dtype=dtype)
 
 
 def _exp_shifted(x, axis, name):
