@@ -22,7 +22,7 @@ from autograph import nn
 from autograph.nn import MLP, Adam, GradientDescent, Linear, Momentum, Nesterov, fit
 from autograph.diagrams import graph_diagram, network_diagram
 from autograph import onnx        # ag.onnx.export; the onnx package is imported only then
-from autograph.compile import TraceError, compile  # noqa: A004 - ag.compile, as jax.jit
+from autograph.compiler import TraceError, compile  # noqa: A004 - ag.compile, as jax.jit
 
 
 def tensor(value, requires_grad: bool = False, name: str | None = None, dtype=None) -> Node:

@@ -15,11 +15,11 @@ ALLOWED = {
     "core": {"ops"},                       # Node's operators only
     "ops": {"core"},
     "numpy": {"core", "ops"},
-    "nn": {"core", "ops", "compile"},      # fit(compile=True)
+    "nn": {"core", "ops", "compiler"},     # fit(compile=True)
     "diagrams": {"core", "ops"},
     "verify": {"core", "ops", "diagrams"},
     "onnx": {"core", "ops"},
-    "compile": {"core", "ops"},            # a second interpreter of the engine's graphs
+    "compiler": {"core", "ops"},           # a second interpreter of the engine's graphs
     "test_util": {"core", "ops"},
     "data": set(),
 }
@@ -27,7 +27,7 @@ ALLOWED = {
 
 # The compiler records and replays the engine's own graph walk: it shares core's internals
 # (the creation counter, backward's root check and array ownership) rather than copying them.
-ENGINE_INTERNALS = {("compile", "core")}
+ENGINE_INTERNALS = {("compiler", "core")}
 
 
 def _layer(path: Path) -> str:

@@ -46,7 +46,7 @@ _modes: ContextVar[Modes] = ContextVar("autograph_modes", default=_MODES[True, F
 
 current_modes = _modes.get
 
-# The trace that autograph.compile is recording in this thread or task, if any (compile/
+# The trace that autograph.compile is recording in this thread or task, if any (compiler/
 # trace.py sets it; backward, gradients and replayable methods hand their work to it).
 trace_var: ContextVar = ContextVar("autograph_trace", default=None)
 """The `Modes` in effect in this thread or task: ``current_modes().grad_enabled``."""

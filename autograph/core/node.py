@@ -433,7 +433,7 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args, **params):
-        # While autograph.compile records a trace, calls go through compile/trace.py's
+        # While autograph.compile records a trace, calls go through compiler/trace.py's
         # `_traced_call` instead, which hands them to the trace: this method pays nothing for it.
         # One and two arguments are nearly every op: spare them the general loop.
         count = len(args)

@@ -152,7 +152,7 @@ def _eager_step(model, loss, optimizer):
 def _compiled_step(model, loss, optimizer, X, y):
     """The step traced once per batch shape; the targets go in as Nodes (one-hot rows for
     cross_entropy), which every loss reads without looking at their numbers."""
-    from autograph.compile import compile as compile_step
+    from autograph.compiler import compile as compile_step
     probe = model(X[:1])          # the output's unit and width, as the eager step would see
     base = getattr(loss, "func", loss)
     if base is cross_entropy:

@@ -15,7 +15,7 @@ import numpy as np
 
 from autograph.core.backward import _own_arrays
 from autograph.core.node import writable
-from autograph.compile.trace import Call, ClearGrad, Effect, Grads, Trace, Traced
+from autograph.compiler.trace import Call, ClearGrad, Effect, Grads, Trace, Traced
 
 
 def _own(x):
@@ -173,7 +173,7 @@ class Program:
         namespace["_own"], namespace["_held"] = _own, _held
         namespace["_writable"] = writable
         if tapes:
-            from autograph.compile.numba_backend import run_tape
+            from autograph.compiler.numba_backend import run_tape
             namespace["_run_tape"] = run_tape
         namespace["_holds"] = frozenset(id(v) for v in namespace.values()
                                         if isinstance(v, np.ndarray))
@@ -261,7 +261,7 @@ _TEMPLATES = _templates()
 def _tapes(instructions, output, expr):
     """backend="numba": the runs of elementwise operations on small arrays, laid out as tapes
     ({position of a run's first operation: Run}, every position inside a run)."""
-    from autograph.compile import numba_backend
+    from autograph.compiler import numba_backend
     positions = numba_backend.runs(instructions)
     inside = {k for run in positions for k in run}
     needed = _codes(output, set())          # read by numpy operations, gradients, results

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograph as ag
-from autograph.compile import TraceError
+from autograph.compiler import TraceError
 from autograph.core.node import PRIMITIVES
 
 

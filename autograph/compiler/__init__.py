@@ -46,8 +46,8 @@ import numpy as np
 
 from autograph.core.modes import modes
 from autograph.core.node import Node
-from autograph.compile.program import Program
-from autograph.compile.trace import Call, Effect, Trace, TraceError, _new_node
+from autograph.compiler.program import Program
+from autograph.compiler.trace import Call, Effect, Trace, TraceError, _new_node
 
 __all__ = ["CompiledFunction", "TraceError", "compile"]
 
@@ -63,7 +63,7 @@ def compile(fn: Callable | None = None, backend: str | None = None, cache_size: 
         raise ValueError(f"compile: unknown backend {backend!r}; the choices are None (numpy) "
                          "and 'numba'")
     if backend == "numba":
-        from autograph.compile import numba_backend
+        from autograph.compiler import numba_backend
         if not numba_backend.available():
             raise ImportError("compile: backend='numba' needs numba, the optional extra 'jit' "
                               "(pip install autograph[jit]); backend=None needs nothing")
@@ -176,7 +176,7 @@ def _scalar_reader(fn) -> Callable[[], tuple]:
     code = getattr(fn, "__code__", None)
     if code is None:
         return tuple
-    from autograph.compile.trace import _names
+    from autograph.compiler.trace import _names
     cells = [cell for cell in fn.__closure__ or ()]
     namespace = fn.__globals__
     names = sorted(name for name in _names(code)

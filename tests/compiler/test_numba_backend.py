@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import autograph as ag
-from tests.compile import test_equal_to_eager as eager_tests
+from tests.compiler import test_equal_to_eager as eager_tests
 
 pytest.importorskip("numba")
 

@@ -25,7 +25,7 @@ try:
 except ImportError:              # the optional extra is not installed
     numba = None
 
-from autograph.compile.trace import Call, Traced
+from autograph.compiler.trace import Call, Traced
 
 # Values up to this many entries go through the tape; larger ones stay numpy's. The tape's
 # loops are scalar (about 4 ns an entry here, exp included), numpy's are vectorised (about

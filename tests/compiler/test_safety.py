@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import autograph as ag
-from autograph.compile import TraceError
+from autograph.compiler import TraceError
 
 
 def _this_file_line(error) -> bool:
