@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable
@@ -10,8 +11,8 @@ from typing import Callable
 import numpy as np
 
 from autograph.core import Node
-from autograph.nn.losses import (binary_cross_entropy, classification_rate, cross_entropy,
-                                 one_hot_targets)
+from autograph.nn.losses import (_cast, binary_cross_entropy, classification_rate,
+                                 cross_entropy, mean_squared_error, one_hot_targets)
 from autograph.ops import value_of
 from autograph.nn.optim import Adam, Optimizer
 
@@ -23,6 +24,11 @@ class History:
     classification rate."""
     loss: list = field(default_factory=list)
     classification_rate: list = field(default_factory=list)
+    # fit(compile=...): the programs traced (one per batch shape: a last, smaller batch makes a
+    # second) and the seconds of the steps that traced them (two traces, the program made,
+    # and its first run)
+    programs: int = 0
+    trace_seconds: float = 0.0
 
     def plot(self, path=None, **options):
         """Learning curves: `autograph.nn.plots.plot_history(self, path, **options)`."""
@@ -65,7 +71,7 @@ def _epochs(epochs: int, progress):
 def fit(model: Callable, X, y, loss: Callable = cross_entropy,
         optimizer: Optimizer | None = None, epochs: int = 100, batch_size: int | None = None,
         seed: int | None = 0, metric: Callable | str | None = "auto",
-        progress: bool | None = None, compile: bool = False) -> History:
+        progress: bool | None = None, compile: bool | str = False) -> History:
     """Train `model` on inputs X (n, ...) and targets y (class indices, one-hot rows, or values).
 
     loss        loss(model(X_batch), y_batch) -> scalar Node; cross_entropy by default.
@@ -76,9 +82,11 @@ def fit(model: Callable, X, y, loss: Callable = cross_entropy,
                 "auto" is classification_rate for cross_entropy and binary_cross_entropy.
     progress    a tqdm progress bar (optional extra `progress`): None shows it on runs longer
                 than a second when stdout is a terminal.
-    compile     run each step as a program traced once (`autograph.compile`): the same
-                numbers, faster for small networks. The model and loss must not read values
-                in Python (see autograph.compile).
+    compile     run each step as a program traced once per batch shape (`autograph.compile`):
+                the same numbers, faster for small networks. True replays it with numpy,
+                "numba" with the numba backend (the optional extra `jit`). The model and loss
+                must not read values in Python (see autograph.compile); the history counts
+                the programs made and the seconds spent making them.
 
     >>> from autograph.data import three_clusters
     >>> data, classes = three_clusters()
@@ -103,25 +111,34 @@ def fit(model: Callable, X, y, loss: Callable = cross_entropy,
     batch = n if batch_size is None else int(batch_size)
     if batch < 1:
         raise ValueError(f"fit: batch_size must be positive, got {batch_size}")
+    if compile not in (None, False, True, "numba"):
+        # a truthy string such as "jax" would otherwise train with numpy, quietly
+        raise ValueError(f"fit: compile must be False, True (numpy replay) or 'numba', "
+                         f"got {compile!r}")
 
-    step = _eager_step(model, loss, optimizer)
+    history = History()
+    step, targets = _eager_step(model, loss, optimizer), y
     if compile:
-        step, y = _compiled_step(model, loss, optimizer, X, y)
+        step, targets = _compiled_step(model, loss, optimizer, X, y, history,
+                                       backend="numba" if compile == "numba" else None)
 
     shuffle = batch < n
     rng = np.random.default_rng(seed)
-    X_epoch, y_epoch = (np.empty_like(X), np.empty_like(y)) if shuffle else (X, y)
-    history = History()
+    # the loss may see the targets as the compiled step needs them (one-hot rows); the metric
+    # always sees them as given, as in eager mode
+    arrays = (X, y) if targets is y else (X, y, targets)
+    epoch_arrays = tuple(np.empty_like(a) for a in arrays) if shuffle else arrays
+    X_epoch, y_epoch, targets_epoch = epoch_arrays[0], epoch_arrays[1], epoch_arrays[-1]
     epoch_range, bar = _epochs(int(epochs), progress)
     for _ in epoch_range:
         if shuffle:   # one gather per epoch into reused arrays; batches are then views
             order = rng.permutation(n)
-            np.take(X, order, axis=0, out=X_epoch)
-            np.take(y, order, axis=0, out=y_epoch)
+            for a, out in zip(arrays, epoch_arrays):
+                np.take(a, order, axis=0, out=out)
         total = correct = 0.0
         for start in range(0, n, batch):
             X_batch, y_batch = X_epoch[start:start + batch], y_epoch[start:start + batch]
-            batch_loss, output = step(X_batch, y_batch)
+            batch_loss, output = step(X_batch, targets_epoch[start:start + batch])
             total += float(value_of(batch_loss)) * (1 if summed else len(X_batch))
             if metric is not None:
                 correct += metric(output, y_batch) * len(X_batch)
@@ -149,23 +166,53 @@ def _eager_step(model, loss, optimizer):
     return step
 
 
-def _compiled_step(model, loss, optimizer, X, y):
-    """The step traced once per batch shape; the targets go in as Nodes (one-hot rows for
-    cross_entropy), which every loss reads without looking at their numbers."""
+def _compiled_step(model, loss, optimizer, X, y, history: History, backend=None):
+    """The step traced once per batch shape, and the targets it takes: they go in as Nodes
+    (one-hot rows for cross_entropy), which every loss reads without looking at their numbers.
+    Each step that traces adds to `history.programs` and `history.trace_seconds`."""
     from autograph.compiler import compile as compile_step
     probe = model(X[:1])          # the output's unit and width, as the eager step would see
     base = getattr(loss, "func", loss)
+    output = value_of(probe)
+    dtype = np.result_type(output)
+    targets = y
+    # as the eager losses take array targets: in the output's float type (float64 targets
+    # would otherwise make a float32 model's loss and gradients float64), and for
+    # cross_entropy class indices as one-hot rows
     if base is cross_entropy:
-        y = one_hot_targets(y, np.shape(value_of(probe))[-1], np.result_type(value_of(probe)))
-    traced = compile_step(_eager_step(model, loss, optimizer))
+        targets = one_hot_targets(y, np.shape(output)[-1], dtype)
+    elif base in (binary_cross_entropy, mean_squared_error) and dtype.kind == "f":
+        targets = _cast(y, dtype, base.__name__)
+    traced = compile_step(_eager_step(model, loss, optimizer), backend=backend)
 
-    def step(X_batch, y_batch):
-        batch_loss, output = traced(X_batch, Node(y_batch))
+    def step(X_batch, t_batch):
+        traces, start = traced.traces, time.perf_counter()
+        try:
+            batch_loss, output = traced(X_batch, Node(t_batch))
+        except Exception as error:
+            if traced.traces != traces and hasattr(error, "add_note"):     # Python 3.11+
+                error.add_note(_trace_failed(loss, base, t_batch))
+            raise
+        if traced.traces != traces:
+            history.programs += 1
+            history.trace_seconds += time.perf_counter() - start
         if isinstance(probe, Node):     # metrics read the output unit (a sigmoid's threshold)
             output = Node(output)
             output.op = probe.op
         return batch_loss, output
-    return step, y
+    return step, targets
+
+
+def _trace_failed(loss, base, targets) -> str:
+    """What to do when fit(compile=...) cannot trace a step that runs eagerly."""
+    name = getattr(base, "__qualname__", type(base).__name__)
+    text = (f"fit(compile=...): tracing the step failed: the model, then {name}(output, "
+            f"targets), with the targets {targets.shape} {targets.dtype} as a Node, whose "
+            "numbers the loss may not read while tracing. fit(compile=False) runs it eagerly.")
+    if base not in (cross_entropy, binary_cross_entropy) and targets.dtype.kind in "iub":
+        text += (" Class indices become one-hot rows only for cross_entropy itself (or a "
+                 "functools.partial of it): pass that, or one-hot targets.")
+    return text
 
 
 __all__ = ["History", "fit"]
