@@ -25,8 +25,8 @@ class History:
     loss: list = field(default_factory=list)
     classification_rate: list = field(default_factory=list)
     # fit(compile=...): the programs traced (one per batch shape: a last, smaller batch makes a
-    # second) and the seconds of the steps that traced them (two traces, the program made,
-    # and its first run)
+    # second) and the seconds of the steps that made them (the step traced twice, the program
+    # generated, and its first run)
     programs: int = 0
     trace_seconds: float = 0.0
 
@@ -184,6 +184,12 @@ def _compiled_step(model, loss, optimizer, X, y, history: History, backend=None)
     elif base in (binary_cross_entropy, mean_squared_error) and dtype.kind == "f":
         targets = _cast(y, dtype, base.__name__)
     traced = compile_step(_eager_step(model, loss, optimizer), backend=backend)
+    # A program is guarded by whether each .grad is None, and every step but the first finds
+    # the gradients of the step before: starting from zero arrays, which the step's zero_grad
+    # forgets before backward, spares a second program made for the first step alone.
+    for p in optimizer.parameters:
+        if p.grad is None:
+            p.grad = np.zeros_like(p.value)
 
     def step(X_batch, t_batch):
         traces, start = traced.traces, time.perf_counter()
