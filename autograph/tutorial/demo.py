@@ -20,6 +20,7 @@ import re
 import time
 import timeit
 import webbrowser
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -46,6 +47,9 @@ class Demo:
         self.quick = quick
         self.log = log
         self.surprises = []          # checks that did not come out as expected
+        self.eager = None            # the corrected training's eager fit (2.4), a FitRun
+        self.fit_runs = []           # 2.5: eager, compiled (and numba), FitRuns
+        self.speed = ""              # 2.5's line of the console summary
         self.data, self.classes = tdata.three_clusters()
         self.T = tdata.one_hot(self.classes)
 
@@ -551,14 +555,9 @@ def training(d: Demo) -> None:
 
     epochs = 1000 if d.quick else 5000          # 0.99 from about epoch 5000 on
     fixed = tutorial_loop(epochs, stale=False, learning_rate=CORRECTED_LEARNING_RATE)
-    model = ag.MLP([2, 3, 3], hidden="sigmoid", output="softmax", init="normal",
-                   rng=nn.legacy(1), names=["W", "b1", "V", "b2"])
-    start = time.perf_counter()
-    history = ag.fit(model, d.data, d.classes, loss=partial(nn.cross_entropy, reduction="sum"),
-                     optimizer=ag.GradientDescent(model, lr=CORRECTED_LEARNING_RATE),
-                     epochs=epochs, progress=False)
-    seconds = time.perf_counter() - start
-    trained = {name: p.value for name, p in model.named_parameters()}
+    d.eager = corrected_fit(d, epochs, compile=False)
+    model, history, seconds = d.eager.model, d.eager.history, d.eager.seconds
+    trained = d.eager.params
     gap = max(float(np.abs(trained[k] - fixed.params[k]).max()) for k in trained)
     if not gap < 1e-8:
         d.surprises.append(f"corrected loop: autograph and the tutorial's formulas differ "
@@ -599,6 +598,102 @@ def training(d: Demo) -> None:
                                  "colour by weight (blue > 0, orange < 0)")
 
 
+# --- 2.5: eager and compiled ---------------------------------------------------------------
+@dataclass
+class FitRun:
+    """One `ag.fit` of the corrected training, timed: its model, history and final weights."""
+    label: str
+    compile: bool | str
+    model: object
+    history: nn.History
+    seconds: float
+    epochs: int
+    params: dict
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.epochs / self.seconds          # full batch: one step per epoch
+
+
+def corrected_fit(d: Demo, epochs: int, compile: bool | str = False,
+                  label: str = "compile=False (eager)") -> FitRun:
+    """The tutorial's network from its np.random.seed(1) weights, trained by `ag.fit` with the
+    corrected learning rate on the summed cross-entropy, full batch."""
+    model = ag.MLP([2, 3, 3], hidden="sigmoid", output="softmax", init="normal",
+                   rng=nn.legacy(1), names=["W", "b1", "V", "b2"])
+    start = time.perf_counter()
+    history = ag.fit(model, d.data, d.classes, loss=partial(nn.cross_entropy, reduction="sum"),
+                     optimizer=ag.GradientDescent(model, lr=CORRECTED_LEARNING_RATE),
+                     epochs=epochs, progress=False, compile=compile)
+    seconds = time.perf_counter() - start
+    return FitRun(label, compile, model, history, seconds, epochs,
+                  {name: p.value.copy() for name, p in model.named_parameters()})
+
+
+def relative_gap(params: dict, reference: dict) -> float:
+    """The largest difference between two sets of weights, relative to the reference's
+    largest weight of the same parameter (nan if any is not finite)."""
+    return max(float(np.abs(params[k] - reference[k]).max() / np.abs(reference[k]).max())
+               for k in reference)
+
+
+def _numba_installed() -> bool:
+    import importlib.util
+    return importlib.util.find_spec("numba") is not None
+
+
+def eager_and_compiled(d: Demo) -> None:
+    """The corrected training again with `fit(..., compile=True)` (and the numba backend when
+    numba is installed): time, steps per second, tracing, and the weights against eager."""
+    r = d.report
+    r.section("2.5", "The corrected training, eager and compiled")
+    if d.eager is None:                              # this section alone (tests)
+        d.eager = corrected_fit(d, 1000 if d.quick else 5000)
+    eager = d.eager
+    runs = [eager, corrected_fit(d, eager.epochs, True, "compile=True (numpy replay)")]
+    if _numba_installed():
+        runs.append(corrected_fit(d, eager.epochs, "numba", 'compile="numba"'))
+    d.fit_runs = runs
+    rows = []
+    for run in runs:
+        gap = relative_gap(run.params, eager.params)
+        if run is not eager and not gap < 1e-12:
+            d.surprises.append(f"{run.label}: final weights differ from eager by {gap:.2g} "
+                               f"(relative)")
+        programs = run.history.programs
+        tracing = "" if run is eager else (f"{programs} program{'s' * (programs != 1)}, "
+                                           f"{run.history.trace_seconds:.3f} s")
+        rows.append((run.label, f"{run.seconds:.3f}", f"{run.steps_per_second:,.0f}", tracing,
+                     f"{run.history.loss[-1]:.10f}",
+                     "" if run is eager else f"{gap:.1e}"))
+    r.table(["ag.fit(...)", "seconds", "steps per second", "first call: programs traced, "
+             "seconds", "final cross-entropy", "largest weight difference from eager "
+             "(relative)"], rows,
+            f"The same {eager.epochs} full-batch steps (forward, backward and the gradient "
+            f"descent update on the 300 points), measured once on this machine in this run; "
+            f"the seconds include fit's own bookkeeping (the loss and the classification "
+            f"rate of every epoch). The first call of a compiled run traces the step twice, "
+            f"makes the program and runs it.")
+    numba = ("`compile=\"numba\"` runs stretches of operations on arrays of at most 256 "
+             "entries in one numba-compiled tape interpreter; the tutorial's matrices of 300 "
+             "rows stay numpy calls, so its row shows mostly the cost of loading numba."
+             if len(runs) > 2 else "numba is not installed here: no row for "
+                                   "`compile=\"numba\"`.")
+    r.paragraph("`ag.fit(..., compile=True)` traces the step on its first call: the forward "
+                "pass, the gradient rules `backward()` applies and the optimizer's update. "
+                "Later calls replay it as a flat program of numpy calls into buffers kept "
+                "between calls: no Nodes, no graph. The weights must come out as eager mode "
+                "leaves them, to 1e-12 relative (a larger difference is listed as a "
+                "surprise). " + numba)
+    compiled = runs[1]
+    d.speed = (f"training {eager.epochs} steps: eager {eager.seconds:.2f} s, compiled "
+               f"{compiled.seconds:.2f} s ({eager.seconds / compiled.seconds:.1f}x, first call "
+               f"{compiled.history.trace_seconds:.3f} s)"
+               + (f", numba {runs[2].seconds:.2f} s" if len(runs) > 2 else "")
+               + f"; weights as eager to "
+               f"{max(relative_gap(run.params, eager.params) for run in runs[1:]):.0e}")
+
+
 # --- the run ---------------------------------------------------------------------------------
 def run(out="autograph-demo", quick: bool = False, open_browser: bool = False,
         log=print) -> bool:
@@ -612,7 +707,8 @@ def run(out="autograph-demo", quick: bool = False, open_browser: bool = False,
              ("1.4 hidden and output units", units),
              ("1.5 bigger networks", bigger_networks),
              ("2 the derivation and the verifier", lambda d: derivation(d, 100)),
-             ("2.4 training, as it ran and corrected", training)]
+             ("2.4 training, as it ran and corrected", training),
+             ("2.5 the corrected training, eager and compiled", eager_and_compiled)]
     start = time.perf_counter()
     log(f"autograph demo: the tutorial 'Building a Multilayer Perceptron', recomputed, into "
         f"{folder}/index.html")
@@ -650,6 +746,7 @@ def summarise(d: Demo, seconds: float) -> dict:
              f"{sum(e.mark.agrees for e in ours)} of {len(ours)} printed gradients (dV, dW) "
              f"reproduced",
              f"errata: {by_verifier} caught by the verifier, {in_prose} explained in prose",
+             *([d.speed] if d.speed else []),
              f"pictures: {len(r.images)}; {seconds:.1f} s"]
     if d.surprises:
         lines.append("NOT AS EXPECTED: " + "; ".join(d.surprises))
