@@ -210,14 +210,16 @@ def _compiled_step(model, loss, optimizer, X, y, history: History, backend=None)
 
 
 def _trace_failed(loss, base, targets) -> str:
-    """What to do when fit(compile=...) cannot trace a step that runs eagerly."""
+    """What to do when fit(compile=...) cannot trace a step that may run eagerly."""
     name = getattr(base, "__qualname__", type(base).__name__)
-    text = (f"fit(compile=...): tracing the step failed: the model, then {name}(output, "
-            f"targets), with the targets {targets.shape} {targets.dtype} as a Node, whose "
-            "numbers the loss may not read while tracing. fit(compile=False) runs it eagerly.")
-    if base not in (cross_entropy, binary_cross_entropy) and targets.dtype.kind in "iub":
-        text += (" Class indices become one-hot rows only for cross_entropy itself (or a "
-                 "functools.partial of it): pass that, or one-hot targets.")
+    text = (f"fit(compile=...): tracing the step (the model, {name}, backward, the optimizer's "
+            "step) failed; fit(compile=False) runs it eagerly.")
+    if base not in (cross_entropy, binary_cross_entropy, mean_squared_error) and \
+            targets.dtype.kind in "iub":
+        text += (f" The loss got the targets {targets.shape} {targets.dtype} as a Node, whose "
+                 "numbers it may not read while tracing: class indices become one-hot rows "
+                 "only for cross_entropy itself (or a functools.partial of it); pass that, or "
+                 "one-hot targets.")
     return text
 
 

@@ -130,8 +130,26 @@ def test_a_loss_that_cannot_be_traced_says_what_to_do():
                loss=lambda output, t: nn.cross_entropy(output, t, reduction="sum"),
                compile=True)
     note = " ".join(caught.value.__notes__)
-    assert "fit(compile=...): tracing the step failed" in note
+    assert "fit(compile=...): tracing the step (the model, " in note
     assert "targets (64,) int64" in note and "one-hot targets" in note
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes are Python 3.11+")
+def test_a_model_that_reads_a_value_is_refused_naming_its_line():
+    class Peeking(nn.Module):
+        def __init__(self):
+            self.linear = nn.Linear(2, 3, rng=0)
+
+        def __call__(self, x):
+            z = self.linear(x)
+            return z * 0.5 if z.max().item() > 100 else z      # frozen at the first call
+    model = Peeking()
+    with pytest.raises(ag.TraceError, match=r"test_fit_compiled.py:\d+: +return z \* 0.5 if") \
+            as caught:
+        nn.fit(model, data, classes, optimizer=nn.Adam(model, lr=0.01), epochs=1,
+               compile=True)
+    note = " ".join(caught.value.__notes__)
+    assert "fit(compile=False) runs it eagerly" in note and "targets" not in note
 
 
 def test_the_tutorial_network_full_batch_summed_cross_entropy():
