@@ -4,7 +4,9 @@ Walks the tutorial section by section and writes DIR/index.html with its figures
 every number the tutorial prints, recomputed with its own code and with autograph, beside
 what it printed and a mark; every mistake it makes, caught by the gradient verifier or
 explained where it occurs; diagrams of each network; its training loop as it ran (stale H)
-and corrected, with learning curves and decision regions.
+and corrected, with learning curves and decision regions; and the corrected training by
+`ag.fit` eager and compiled (`compile=True`, and `"numba"` when numba is installed), timed and
+compared weight by weight.
 
 From the command line, `autograph demo [--out DIR] [--open] [--quick]`; from Python,
 `run("autograph-demo")`. What the tutorial printed is in `autograph.tutorial.printed`:
