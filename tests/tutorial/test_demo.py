@@ -132,9 +132,9 @@ def test_the_report_shows_eager_against_compiled_training(demo_report):
         ['compile="numba"'] * numba
     for label, seconds, per_second, first_call, cost, gap in rows:
         assert float(seconds) > 0
-        # full batch: one step per epoch
-        assert float(per_second.replace(",", "")) == pytest.approx(1000 / float(seconds),
-                                                                   rel=0.01)
+        # full batch: one step per epoch; the seconds are shown to 3 decimals, the steps whole
+        low, high = float(seconds) - 0.0005, float(seconds) + 0.0005
+        assert 1000 / high - 0.5 <= float(per_second.replace(",", "")) <= 1000 / low + 0.5
         if label.startswith("compile=False"):
             assert first_call == gap == ""
         else:
