@@ -95,6 +95,7 @@ class Program:
         if backend == "numba":
             tapes, in_tape = _tapes(instructions, output, expr)
             self.tapes = list(tapes.values())
+        grad_none = list(trace.grad_was_none)   # which .grad are None here, as far as known
         for k, ins in enumerate(instructions):
             if k in in_tape:
                 tape = tapes.get(k)
@@ -106,9 +107,12 @@ class Program:
                     lines += [f"{out.code} = {arena}[{at}:{at + size}].reshape({out.shape!r})"
                               for at, size, out in tape.outputs]
                 continue
+            lean = _lean(ins, escaping) if isinstance(ins, Call) else None
             # buffers of values read for the last time by an earlier operation, or by this
-            # one (an elementwise ufunc may write over its own input), are free again
-            for code in [c for c, _ in holding.items() if last.get(c, -1) <= k]:
+            # one (an elementwise ufunc may write over its own input; a lean kernel may not)
+            # are free again
+            free_until = k - 1 if lean is not None else k
+            for code in [c for c, _ in holding.items() if last.get(c, -1) <= free_until]:
                 buffer = holding.pop(code)
                 pool.setdefault((buffer.shape, buffer.dtype), []).append(buffer)
             gone = [c for c in dead_after.get(k - 1, ()) if c in large]
@@ -123,6 +127,19 @@ class Program:
                     operands = _scalars_as_arrays(operands, target)
                 args = [expr(a) for a in operands]
                 args += [f"{k}={expr(v)}" for k, v in ins.kwargs.items()]
+                if lean is not None:
+                    kernel, scratch = lean
+                    out = ins.out
+                    free = pool.get((out.example.shape, out.example.dtype))
+                    if free:
+                        buffer = free.pop()
+                    else:
+                        buffer = np.empty_like(out.example, order="C")
+                        buffers.append(buffer)
+                    holding[out.code] = buffer
+                    call = ", ".join([args[0], constant(buffer)] + [constant(a) for a in scratch])
+                    lines.append(f"{out.code} = {constant(kernel)}({call})")
+                    continue
                 template = _TEMPLATES.get(ins.function)
                 if template is not None and ins.into is None and not ins.kwargs.get("axes", 0):
                     lines.append(f"{ins.out.code} = {template(args, ins.kwargs, expr)}")
@@ -153,10 +170,18 @@ class Program:
                     fresh.add(out.code)
                 if isinstance(ins.function, np.ufunc) or ins.function in _NEW_OR_VIEW:
                     new_or_view.add(out.code)
+                    if ins.function in _NEW_OR_VIEW and type(out.example) is np.ndarray \
+                            and out.example.base is None:
+                        fresh.add(out.code)     # a new array on every call, as at the trace
                 lines.append(f"{out.code} = {function}({', '.join(args)})")
             elif isinstance(ins, Grads):
                 codes = [g.code if isinstance(g, Traced) else None for _, g in ins.pairs]
-                if all(c in new_or_view for c in codes) and len(set(codes)) == len(codes):
+                distinct = len(set(codes)) == len(codes)
+                if distinct and all(c in fresh and grad_none[i]
+                                    for c, (i, _) in zip(codes, ins.pairs)):
+                    # new arrays nobody else holds, into gradients known to be None here
+                    lines += [f"s{i}.grad = {g.code}" for i, g in ins.pairs]
+                elif distinct and all(c in new_or_view for c in codes):
                     # distinct new arrays (or views, which _held copies): added in line
                     for i, g in ins.pairs:
                         lines.append(f"_g = {handed_out(g)}")
@@ -164,9 +189,13 @@ class Program:
                 else:
                     pairs = "".join(f"(s{i}, {handed_out(g)}), " for i, g in ins.pairs)
                     lines.append(f"_add_grads(({pairs}))")
+                for i, _ in ins.pairs:
+                    grad_none[i] = False
             elif isinstance(ins, ClearGrad):
                 lines.append(f"s{ins.state}.grad = None")
+                grad_none[ins.state] = True
             elif isinstance(ins, Effect):
+                grad_none = [False] * len(grad_none)    # what it does to .grad is not known
                 call = [constant(a) for a in ins.args]
                 call += [f"{k}={constant(v)}" for k, v in ins.kwargs.items()]
                 lines.append(f"{constant(ins.method)}({', '.join(call)})")
@@ -212,6 +241,52 @@ def _new_or_view() -> set:
 
 
 _NEW_OR_VIEW = _new_or_view()
+
+
+def _lean(ins, escaping):
+    """(kernel, its scratch arrays) when `ins` is an activation with a kernel writing into a
+    buffer of the program (ops/activations.py), else None. Only for values that stay inside
+    the program: a buffer is overwritten on the next call."""
+    out = ins.out
+    if ins.into is not None or out.code in escaping or type(out.example) is not np.ndarray \
+            or out.example.nbytes > _BUFFERED or out.example.dtype not in _LEAN_DTYPES:
+        return None
+    x = ins.args[0] if len(ins.args) == 1 else None
+    if not (isinstance(x, Traced) and x.shape == out.shape and x.dtype == out.dtype):
+        return None
+    make = _LEAN.get(ins.function)
+    return None if make is None else make(out.example, ins.kwargs)
+
+
+_LEAN_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+# Rows of up to this many entries: their maximum is a running np.maximum over the columns.
+_NARROW = 16
+
+
+def _lean_kernels() -> dict:
+    from autograph.core.node import PRIMITIVES
+    from autograph.ops import activations as a
+
+    def sigmoid(example, kwargs):
+        if kwargs or example.ndim == 0:
+            return None
+        cap, one, _ = a._sigmoid_constants(example.dtype)
+        return a.sigmoid_into, (np.empty(example.shape, bool), cap, one)
+
+    def rows(kernel):
+        def make(example, kwargs):
+            if kwargs.keys() != {"axis"} or example.ndim != 2 \
+                    or type(kwargs["axis"]) is not int or kwargs["axis"] not in (1, -1) \
+                    or not 2 <= example.shape[1] <= _NARROW:
+                return None
+            return kernel, (a.RowScratch(example.shape, example.dtype),)
+        return make
+    return {PRIMITIVES["sigmoid"].forward: sigmoid,
+            PRIMITIVES["softmax"].forward: rows(a.softmax_rows_into),
+            PRIMITIVES["log_softmax"].forward: rows(a.log_softmax_rows_into)}
+
+
+_LEAN = _lean_kernels()
 
 
 def _nbytes(x) -> int:

@@ -184,3 +184,102 @@ def log_softmax(x, axis=-1):
     array([[    0., -1000.]])
     """
     return _log_softmax_op(x, axis=axis)
+
+
+# --- the same functions written into arrays a caller keeps (autograph.compile's buffers) -------
+# Same numpy operations as above, with no allocation and no Python layer: a compiled program
+# calls them with buffers it made once. Each is exactly its function above where the check it
+# makes passes, and is that function where it does not.
+
+def sigmoid_into(x, out, beyond, cap, one):
+    """`_sigmoid(x)` written into `out` (float32 or float64, x's shape, not x itself), with
+    `beyond` a boolean array of x's shape for scratch, and `cap`, `one` 0-d arrays of x's
+    dtype (_sigmoid_constants).
+
+    >>> x = np.array([-1000.0, -745.0, 0.0, 2.0])
+    >>> cap, one, _ = _sigmoid_constants(x.dtype)
+    >>> out = sigmoid_into(x, np.empty(4), np.empty(4, bool), cap, one)
+    >>> bool(np.array_equal(out, _sigmoid(x)))
+    True
+    """
+    z = np.negative(x, out=out)
+    np.greater(z, cap, out=beyond)
+    np.minimum(z, cap, out=z)
+    np.exp(z, out=z)
+    np.add(z, one, out=z)
+    np.reciprocal(z, out=z)
+    if np.count_nonzero(beyond):        # below -cap: exp(x), through the subnormals to 0
+        with np.errstate(under="ignore"):
+            out[beyond] = np.exp(x[beyond])
+    return out
+
+
+class RowScratch:
+    """What `softmax_rows_into` and `log_softmax_rows_into` need besides their result, for
+    an (n, k) matrix of one float dtype: made once, used on every call."""
+
+    __slots__ = ("m", "magnitude", "safe", "within", "wide", "wider", "ones_row",
+                 "ones_square", "n")
+
+    def __init__(self, shape, dtype):
+        n, k = shape
+        self.n = n
+        self.m = np.empty(n, dtype)                  # each row's largest entry
+        self.magnitude = np.empty(n, dtype)
+        self.safe = _safe_shift(dtype)
+        self.within = np.empty(n, bool)
+        self.wide = np.empty((n, k), dtype)          # a number per row, repeated along it
+        self.wider = np.empty((n, k), dtype)
+        self.ones_row = np.ones((1, k), dtype)
+        self.ones_square = np.ones((k, k), dtype)
+
+
+def _row_max(x, s: RowScratch) -> bool:
+    """Each row's largest entry, repeated along the row into `s.wide`; False (and nothing
+    written) unless every one is finite and small enough that x - max cannot overflow."""
+    m = np.maximum(x[:, 0], x[:, 1], out=s.m)
+    for j in range(2, x.shape[1]):
+        np.maximum(m, x[:, j], out=m)
+    np.less(np.abs(m, out=s.magnitude), s.safe, out=s.within)
+    if np.count_nonzero(s.within) != s.n:
+        return False
+    # (the product with a row of ones repeats m along each row exactly; numpy's broadcast of
+    # m[:, None] loops over rows of 3 entries and costs twice as much)
+    np.dot(m[:, None], s.ones_row, out=s.wide)
+    return True
+
+
+def softmax_rows_into(x, out, s: RowScratch):
+    """`_softmax(x, axis=-1)` for a float matrix with 2 to 16 columns, written into `out`
+    (not x itself), its scratch `s`. A row of -inf or +inf, or a NaN, or a maximum beyond
+    1e292, is left to `_softmax`: its error, or its careful path (then a new array).
+
+    >>> x = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]])
+    >>> out = softmax_rows_into(x, np.empty((2, 3)), RowScratch((2, 3), x.dtype))
+    >>> bool(np.allclose(out, _softmax(x, -1), rtol=1e-15, atol=0))
+    True
+    """
+    if not _row_max(x, s):
+        return _softmax(x, -1)
+    np.subtract(x, s.wide, out=out)
+    np.exp(out, out=out)
+    np.dot(out, s.ones_square, out=s.wide)     # each row's sum, repeated along the row
+    return np.divide(out, s.wide, out=out)
+
+
+def log_softmax_rows_into(x, out, s: RowScratch):
+    """`_log_softmax(x, axis=-1)` for a float matrix with 2 to 16 columns, written into
+    `out` (not x itself), as `softmax_rows_into` does.
+
+    >>> x = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]])
+    >>> out = log_softmax_rows_into(x, np.empty((2, 3)), RowScratch((2, 3), x.dtype))
+    >>> bool(np.allclose(out, _log_softmax(x, -1), rtol=1e-15, atol=0))
+    True
+    """
+    if not _row_max(x, s):
+        return _log_softmax(x, -1)
+    shifted = np.subtract(x, s.wide, out=out)
+    np.exp(shifted, out=s.wider)
+    np.dot(s.wider, s.ones_square, out=s.wide)
+    np.log(s.wide, out=s.wide)
+    return np.subtract(shifted, s.wide, out=out)
