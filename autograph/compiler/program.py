@@ -16,6 +16,7 @@ import numpy as np
 from autograph.core.backward import _own_arrays
 from autograph.core.node import writable
 from autograph.compiler.trace import Call, ClearGrad, Effect, Grads, Trace, Traced
+from autograph.ops.kernels import _ones, dot as _dot, sum_along as _sum_along
 
 
 def _own(x):
@@ -140,6 +141,14 @@ class Program:
                     call = ", ".join([args[0], constant(buffer)] + [constant(a) for a in scratch])
                     lines.append(f"{out.code} = {constant(kernel)}({call})")
                     continue
+                direct = _direct(ins, args, constant) if ins.into is None else None
+                if direct is not None:
+                    if ins.function in _NEW_OR_VIEW:
+                        new_or_view.add(ins.out.code)
+                        if ins.out.example.base is None:
+                            fresh.add(ins.out.code)
+                    lines.append(f"{ins.out.code} = {direct}")
+                    continue
                 template = _TEMPLATES.get(ins.function)
                 if template is not None and ins.into is None and not ins.kwargs.get("axes", 0):
                     lines.append(f"{ins.out.code} = {template(args, ins.kwargs, expr)}")
@@ -216,12 +225,14 @@ class Program:
         exec(compile(self.source, "<autograph compiled program>", "exec"), namespace)
         self.run = namespace["program"]
         # the guard: one expression over the states, generated like the program
+        # (a dtype is compared by identity first: numpy's builtin dtypes are single objects,
+        # and `==` on dtypes costs several times more)
         checks = []
         for i, (node, was_none) in enumerate(zip(trace.states, trace.grad_was_none)):
-            value = trace.saved[i][0]
-            checks.append(f"s{i}.value.shape == {value.shape!r}")
-            checks.append(f"s{i}.value.dtype == {constant(value.dtype)}")
-            checks.append(f"(s{i}.grad is None) is {was_none}")
+            value, dtype = trace.saved[i][0], constant(trace.saved[i][0].dtype)
+            checks.append(f"(_v := s{i}.value).shape == {value.shape!r}")
+            checks.append(f"(_v.dtype is {dtype} or _v.dtype == {dtype})")
+            checks.append(f"s{i}.grad is {'' if was_none else 'not '}None")
         guard_source = f"def guard():\n    return {' and '.join(checks) or 'True'}\n"
         exec(compile(guard_source, "<autograph compiled guard>", "exec"), namespace)
         self.guard = namespace["guard"]
@@ -234,13 +245,8 @@ class Program:
 _BUFFERED = 64 * 1024
 
 
-def _new_or_view() -> set:
-    """Kernels that return a new array or a view of one, never one of their inputs."""
-    from autograph.ops.kernels import dot, sum_along
-    return {dot, sum_along}
-
-
-_NEW_OR_VIEW = _new_or_view()
+# Kernels that return a new array or a view of one, never one of their inputs.
+_NEW_OR_VIEW = {_dot, _sum_along}
 
 
 def _lean(ins, escaping):
@@ -331,6 +337,32 @@ def _templates() -> dict:
 
 
 _TEMPLATES = _templates()
+
+
+def _direct(ins, args, constant):
+    """`dot` and `sum_along` of float matrices as the ndarray method their kernel calls
+    (ops/kernels.py), written in the program: a Python call and its checks fewer. The shapes
+    and dtypes are the trace's on every call, so the kernel's choice is too."""
+    examples = [a.example if isinstance(a, Traced) else None for a in ins.args]
+    if not all(type(e) is np.ndarray and e.ndim == 2 and e.dtype in _LEAN_DTYPES
+               for e in examples) or type(ins.out.example) is not np.ndarray:
+        return None
+    if ins.function is _dot and len(ins.args) == 2 and not ins.kwargs:
+        return f"{args[0]}.dot({args[1]})"
+    if ins.function is _sum_along and len(ins.args) == 1 \
+            and ins.kwargs.keys() <= {"axis", "keepdims"}:
+        axis, keepdims = ins.kwargs.get("axis"), ins.kwargs.get("keepdims", False)
+        if type(axis) is not int or type(keepdims) is not bool:
+            return None
+        n, k = examples[0].shape
+        dtype = examples[0].dtype
+        if axis in (1, -1):
+            ones = constant(_ones(k, dtype))
+            return f"{args[0]}.dot({ones})" + ("[:, None]" if keepdims else "")
+        if axis in (0, -2):
+            ones = constant(_ones(n, dtype))
+            return f"{ones}.dot({args[0]})" + ("[None, :]" if keepdims else "")
+    return None
 
 
 def _tapes(instructions, output, expr):

@@ -218,35 +218,40 @@ class RowScratch:
     """What `softmax_rows_into` and `log_softmax_rows_into` need besides their result, for
     an (n, k) matrix of one float dtype: made once, used on every call."""
 
-    __slots__ = ("m", "magnitude", "safe", "within", "wide", "wider", "ones_row",
-                 "ones_square", "n")
+    __slots__ = ("m", "magnitude", "safe", "within", "wide", "spare", "ones_square", "n")
 
     def __init__(self, shape, dtype):
         n, k = shape
         self.n = n
-        self.m = np.empty(n, dtype)                  # each row's largest entry
-        self.magnitude = np.empty(n, dtype)
+        self.m = np.empty((n, 1), dtype)             # each row's largest entry
+        self.magnitude = np.empty((n, 1), dtype)
         self.safe = _safe_shift(dtype)
-        self.within = np.empty(n, bool)
-        self.wide = np.empty((n, k), dtype)          # a number per row, repeated along it
-        self.wider = np.empty((n, k), dtype)
-        self.ones_row = np.ones((1, k), dtype)
+        self.within = np.empty((n, 1), bool)
+        self.wide = np.empty((n, k), dtype)          # each row's sum, repeated along it
+        self.spare = np.empty((n, k), dtype)
         self.ones_square = np.ones((k, k), dtype)
 
 
-def _row_max(x, s: RowScratch) -> bool:
-    """Each row's largest entry, repeated along the row into `s.wide`; False (and nothing
-    written) unless every one is finite and small enough that x - max cannot overflow."""
-    m = np.maximum(x[:, 0], x[:, 1], out=s.m)
+def _shifted(x, out, s: RowScratch) -> bool:
+    """x minus each row's largest entry, into `out`; False (and nothing written) unless
+    every row's largest entry is finite and small enough that x - max cannot overflow."""
+    m = s.m[:, 0]
+    np.maximum(x[:, 0], x[:, 1], out=m)
     for j in range(2, x.shape[1]):
         np.maximum(m, x[:, j], out=m)
-    np.less(np.abs(m, out=s.magnitude), s.safe, out=s.within)
+    np.less(np.abs(s.m, out=s.magnitude), s.safe, out=s.within)
     if np.count_nonzero(s.within) != s.n:
         return False
-    # (the product with a row of ones repeats m along each row exactly; numpy's broadcast of
-    # m[:, None] loops over rows of 3 entries and costs twice as much)
-    np.dot(m[:, None], s.ones_row, out=s.wide)
+    np.subtract(x, s.m, out=out)
     return True
+
+
+def _row_sums(e, s: RowScratch):
+    """Each row's sum, repeated along the row: one product with a square of ones. Only for
+    finite e (here exp(x - max) <= 1): on an infinity BLAS may give NaN where a sum gives
+    inf. Dividing by it is twice as fast as by the (n, 1) column, numpy's loop over rows of
+    3 entries."""
+    return np.dot(e, s.ones_square, out=s.wide)
 
 
 def softmax_rows_into(x, out, s: RowScratch):
@@ -259,12 +264,10 @@ def softmax_rows_into(x, out, s: RowScratch):
     >>> bool(np.allclose(out, _softmax(x, -1), rtol=1e-15, atol=0))
     True
     """
-    if not _row_max(x, s):
+    if not _shifted(x, out, s):
         return _softmax(x, -1)
-    np.subtract(x, s.wide, out=out)
     np.exp(out, out=out)
-    np.dot(out, s.ones_square, out=s.wide)     # each row's sum, repeated along the row
-    return np.divide(out, s.wide, out=out)
+    return np.divide(out, _row_sums(out, s), out=out)
 
 
 def log_softmax_rows_into(x, out, s: RowScratch):
@@ -276,10 +279,7 @@ def log_softmax_rows_into(x, out, s: RowScratch):
     >>> bool(np.allclose(out, _log_softmax(x, -1), rtol=1e-15, atol=0))
     True
     """
-    if not _row_max(x, s):
+    if not _shifted(x, out, s):
         return _log_softmax(x, -1)
-    shifted = np.subtract(x, s.wide, out=out)
-    np.exp(shifted, out=s.wider)
-    np.dot(s.wider, s.ones_square, out=s.wide)
-    np.log(s.wide, out=s.wide)
-    return np.subtract(shifted, s.wide, out=out)
+    total = _row_sums(np.exp(out, out=s.spare), s)
+    return np.subtract(out, np.log(total, out=total), out=out)
