@@ -69,6 +69,7 @@ class Program:
 
         _fold_constants(instructions)
         instructions = _live(_softmax_for_exp_of_log_softmax(instructions, output), output)
+        instructions = _minus_targets_grad_fused(instructions, output)
         self.size = sum(isinstance(i, Call) for i in instructions)
         escaping = _escaping(instructions, output)
         fresh = set()     # values a ufunc allocated: nobody else holds them
@@ -138,7 +139,8 @@ class Program:
                         buffer = np.empty_like(out.example, order="C")
                         buffers.append(buffer)
                     holding[out.code] = buffer
-                    call = ", ".join([args[0], constant(buffer)] + [constant(a) for a in scratch])
+                    call = ", ".join([expr(a) for a in ins.args] + [constant(buffer)]
+                                     + [constant(a) for a in scratch])
                     lines.append(f"{out.code} = {constant(kernel)}({call})")
                     continue
                 direct = _direct(ins, args, constant) if ins.into is None else None
@@ -257,8 +259,9 @@ def _lean(ins, escaping):
     if ins.into is not None or out.code in escaping or type(out.example) is not np.ndarray \
             or out.example.nbytes > _BUFFERED or out.example.dtype not in _LEAN_DTYPES:
         return None
-    x = ins.args[0] if len(ins.args) == 1 else None
-    if not (isinstance(x, Traced) and x.shape == out.shape and x.dtype == out.dtype):
+    if ins.kwargs.keys() - {"axis"} or not all(
+            isinstance(x, Traced) and x.shape == out.shape and x.dtype == out.dtype
+            for x in ins.args):
         return None
     make = _LEAN.get(ins.function)
     return None if make is None else make(out.example, ins.kwargs)
@@ -287,7 +290,12 @@ def _lean_kernels() -> dict:
                 return None
             return kernel, (a.RowScratch(example.shape, example.dtype),)
         return make
-    return {PRIMITIVES["sigmoid"].forward: sigmoid,
+    def minus_targets(example, kwargs):
+        if kwargs or example.ndim != 2:
+            return None
+        return a.minus_targets_grad_into, (a.TargetScratch(example.shape, example.dtype),)
+    return {a.minus_targets_grad: minus_targets,
+            PRIMITIVES["sigmoid"].forward: sigmoid,
             PRIMITIVES["softmax"].forward: rows(a.softmax_rows_into),
             PRIMITIVES["log_softmax"].forward: rows(a.log_softmax_rows_into)}
 
@@ -453,6 +461,66 @@ def _softmax_for_exp_of_log_softmax(instructions, output) -> list:
                 ins.out.code = producer.out.code     # every use of exp(...) reads softmax
                 dropped.add(id(ins))
     return [ins for ins in instructions if id(ins) not in dropped]
+
+
+def _minus_targets_grad_fused(instructions, output) -> list:
+    """g - p * sum(g, axis=-1, keepdims=True) with g = -t, log_softmax's gradient rule under
+    a summed cross-entropy -sum(t * log_softmax(z)), as one operation: p - t where the rows
+    of t sum to exactly 1, checked on every call (activations.minus_targets_grad_into). Four
+    numpy calls, one of them a broadcast over rows, become three cheap ones."""
+    from autograph.ops.activations import minus_targets_grad
+    made = {ins.out.code: (k, ins) for k, ins in enumerate(instructions)
+            if isinstance(ins, Call) and ins.out is not None and ins.into is None
+            and not ins.kwargs}
+    uses = _uses(instructions, output)
+    dropped = set()
+    for k, ins in enumerate(instructions):
+        if not (isinstance(ins, Call) and ins.function is np.subtract and ins.into is None
+                and not ins.kwargs and len(ins.args) == 2
+                and all(isinstance(a, Traced) and a.kind == "value" for a in ins.args)):
+            continue
+        g, u = ins.args
+        k1, first = made.get(g.code, (None, None))
+        _, third = made.get(u.code, (None, None))
+        if first is None or third is None or third.function is not np.multiply \
+                or uses.get(g.code) != 2 or uses.get(u.code) != 1:
+            continue
+        s = next((a for a in third.args if isinstance(a, Traced) and a.kind == "value"
+                  and a.code != g.code and _sums_rows_of(instructions, a, g)), None)
+        p = next((a for a in third.args if a is not s), None)
+        t = next((a for a in first.args if not _minus_ones(a)), None)
+        if s is None or uses.get(s.code) != 1 or first.function is not np.multiply \
+                or not any(_minus_ones(a) for a in first.args) \
+                or not all(isinstance(a, Traced) and a.shape == g.shape and a.dtype == g.dtype
+                           for a in (p, t)) \
+                or g.example.ndim != 2 or g.dtype not in _LEAN_DTYPES \
+                or any(isinstance(i, Call) and i.into is not None for i in instructions[k1:k]):
+            continue      # (an update between them could change t: its read may not move)
+        dropped.update(id(i) for i in (first, third, _producer(instructions, s)))
+        ins.function, ins.args = minus_targets_grad, (p, t)
+    return [ins for ins in instructions if id(ins) not in dropped]
+
+
+def _producer(instructions, value):
+    return next(i for i in instructions if isinstance(i, Call) and i.out is not None
+                and i.out.code == value.code)
+
+
+def _sums_rows_of(instructions, s, g) -> bool:
+    """s = sum_along(g, axis=-1, keepdims=True) of a matrix g."""
+    ins = _producer(instructions, s)
+    return ins.function is _sum_along and len(ins.args) == 1 and ins.args[0] is g \
+        and ins.kwargs.get("axis") in (1, -1) and type(ins.kwargs.get("axis")) is int \
+        and ins.kwargs.get("keepdims") is True and ins.kwargs.keys() == {"axis", "keepdims"}
+
+
+def _minus_ones(x) -> bool:
+    """A constant whose every entry is -1 (a Python -1, or a stand-in of such an array)."""
+    if type(x) in (int, float):
+        return x == -1
+    return isinstance(x, Traced) and x.kind == "constant" \
+        and isinstance(x.example, np.ndarray) and x.example.size > 0 \
+        and bool(np.all(x.example == -1))
 
 
 def _is_constant(x) -> bool:

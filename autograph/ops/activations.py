@@ -283,3 +283,43 @@ def log_softmax_rows_into(x, out, s: RowScratch):
         return _log_softmax(x, -1)
     total = _row_sums(np.exp(out, out=s.spare), s)
     return np.subtract(out, np.log(total, out=total), out=out)
+
+
+class TargetScratch:
+    """What `minus_targets_grad_into` needs besides its result, for (n, k) targets."""
+
+    __slots__ = ("ones", "total", "one", "exact", "n")
+
+    def __init__(self, shape, dtype):
+        n, k = shape
+        self.n = n
+        self.ones = np.ones(k, dtype)
+        self.total = np.empty(n, dtype)
+        self.one = np.array(1, dtype)
+        self.exact = np.empty(n, bool)
+
+
+def minus_targets_grad_into(p, t, out, s: TargetScratch):
+    """log_softmax's gradient rule, g - p * sum(g, axis=-1, keepdims=True), for g = -t:
+    the gradient of the summed cross-entropy -sum(t * log_softmax(z)) with p = softmax(z).
+    Where every row of t sums to exactly 1 (one-hot targets), the rows of g sum to -1, and
+    the rule is p - t, bit for bit; otherwise it is computed as the rule says. Written
+    into `out`, which may be p but not t.
+
+    >>> p, t = np.array([[0.25, 0.75], [0.5, 0.5]]), np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> minus_targets_grad_into(p, t, np.empty((2, 2)), TargetScratch((2, 2), p.dtype))
+    array([[ 0.25, -0.25],
+           [-0.5 ,  0.5 ]])
+    """
+    total = np.dot(t, s.ones, out=s.total)
+    if np.count_nonzero(np.equal(total, s.one, out=s.exact)) == s.n:
+        # -sum(t) = sum(-t) exactly, and g - p * (-1) = p - t exactly
+        return np.subtract(p, t, out=out)
+    g = np.negative(t)
+    return np.subtract(g, np.multiply(p, g.dot(s.ones)[:, None], out=out), out=out)
+
+
+def minus_targets_grad(p, t):
+    """`minus_targets_grad_into` into a new array."""
+    return minus_targets_grad_into(p, t, np.empty(p.shape, p.dtype),
+                                   TargetScratch(p.shape, p.dtype))
