@@ -11,12 +11,14 @@ them.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from autograph.core.backward import _own_arrays
 from autograph.core.node import writable
 from autograph.compiler.trace import Call, ClearGrad, Effect, Grads, Trace, Traced
-from autograph.ops.kernels import _ones, dot as _dot, sum_along as _sum_along
+from autograph.ops.kernels import dot as _dot, sum_along as _sum_along
 
 
 def _own(x):
@@ -279,8 +281,7 @@ def _lean_kernels() -> dict:
     def sigmoid(example, kwargs):
         if kwargs or example.ndim == 0:
             return None
-        cap, one, _ = a._sigmoid_constants(example.dtype)
-        return a.sigmoid_into, (np.empty(example.shape, bool), cap, one)
+        return a.sigmoid_into, (a.SigmoidScratch(example.shape, example.dtype),)
 
     def rows(kernel):
         def make(example, kwargs):
@@ -365,12 +366,20 @@ def _direct(ins, args, constant):
         n, k = examples[0].shape
         dtype = examples[0].dtype
         if axis in (1, -1):
-            ones = constant(_ones(k, dtype))
-            return f"{args[0]}.dot({ones})" + ("[:, None]" if keepdims else "")
+            return f"{args[0]}.dot({constant(_ones(k, dtype))})" + ("[:, None]" if keepdims
+                                                                    else "")
         if axis in (0, -2):
-            ones = constant(_ones(n, dtype))
-            return f"{ones}.dot({args[0]})" + ("[None, :]" if keepdims else "")
+            return f"{constant(_ones(n, dtype))}.dot({args[0]})" + ("[None, :]" if keepdims
+                                                                   else "")
     return None
+
+
+@lru_cache(maxsize=64)
+def _ones(n: int, dtype) -> np.ndarray:
+    """A read-only vector of ones: sums along an axis are its products with a matrix."""
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def _tapes(instructions, output, expr):

@@ -191,26 +191,34 @@ def log_softmax(x, axis=-1):
 # calls them with buffers it made once. Each is exactly its function above where the check it
 # makes passes, and is that function where it does not.
 
-def sigmoid_into(x, out, beyond, cap, one):
+class SigmoidScratch:
+    """What `sigmoid_into` needs besides its result, for x of one shape and float dtype."""
+
+    __slots__ = ("beyond", "cap", "one")
+
+    def __init__(self, shape, dtype):
+        self.beyond = np.empty(shape, bool)          # where -x is beyond exp's cap
+        self.cap, self.one, _ = _sigmoid_constants(np.dtype(dtype))
+
+
+def sigmoid_into(x, out, s: SigmoidScratch):
     """`_sigmoid(x)` written into `out` (float32 or float64, x's shape, not x itself), with
-    `beyond` a boolean array of x's shape for scratch, and `cap`, `one` 0-d arrays of x's
-    dtype (_sigmoid_constants).
+    the same numpy operations, its scratch `s`.
 
     >>> x = np.array([-1000.0, -745.0, 0.0, 2.0])
-    >>> cap, one, _ = _sigmoid_constants(x.dtype)
-    >>> out = sigmoid_into(x, np.empty(4), np.empty(4, bool), cap, one)
+    >>> out = sigmoid_into(x, np.empty(4), SigmoidScratch(x.shape, x.dtype))
     >>> bool(np.array_equal(out, _sigmoid(x)))
     True
     """
     z = np.negative(x, out=out)
-    np.greater(z, cap, out=beyond)
-    np.minimum(z, cap, out=z)
+    np.greater(z, s.cap, out=s.beyond)
+    np.minimum(z, s.cap, out=z)
     np.exp(z, out=z)
-    np.add(z, one, out=z)
+    np.add(z, s.one, out=z)
     np.reciprocal(z, out=z)
-    if np.count_nonzero(beyond):        # below -cap: exp(x), through the subnormals to 0
+    if np.count_nonzero(s.beyond):      # below -cap: exp(x), through the subnormals to 0
         with np.errstate(under="ignore"):
-            out[beyond] = np.exp(x[beyond])
+            out[s.beyond] = np.exp(x[s.beyond])
     return out
 
 
@@ -218,7 +226,8 @@ class RowScratch:
     """What `softmax_rows_into` and `log_softmax_rows_into` need besides their result, for
     an (n, k) matrix of one float dtype: made once, used on every call."""
 
-    __slots__ = ("m", "magnitude", "safe", "within", "wide", "spare", "ones_square", "n")
+    __slots__ = ("m", "magnitude", "safe", "within", "wide", "spare", "total", "ones",
+                 "ones_square", "n")
 
     def __init__(self, shape, dtype):
         n, k = shape
@@ -229,6 +238,8 @@ class RowScratch:
         self.within = np.empty((n, 1), bool)
         self.wide = np.empty((n, k), dtype)          # each row's sum, repeated along it
         self.spare = np.empty((n, k), dtype)
+        self.total = np.empty((n, 1), dtype)         # each row's sum
+        self.ones = np.ones(k, dtype)
         self.ones_square = np.ones((k, k), dtype)
 
 
@@ -272,7 +283,9 @@ def softmax_rows_into(x, out, s: RowScratch):
 
 def log_softmax_rows_into(x, out, s: RowScratch):
     """`_log_softmax(x, axis=-1)` for a float matrix with 2 to 16 columns, written into
-    `out` (not x itself), as `softmax_rows_into` does.
+    `out` (not x itself), as `softmax_rows_into` does. The rows' sums are those of
+    `_log_softmax` (a product with a vector of ones): near 0, where log(sum) is, an ulp of a
+    sum is a large part of the result.
 
     >>> x = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]])
     >>> out = log_softmax_rows_into(x, np.empty((2, 3)), RowScratch((2, 3), x.dtype))
@@ -281,8 +294,9 @@ def log_softmax_rows_into(x, out, s: RowScratch):
     """
     if not _shifted(x, out, s):
         return _log_softmax(x, -1)
-    total = _row_sums(np.exp(out, out=s.spare), s)
-    return np.subtract(out, np.log(total, out=total), out=out)
+    total = np.dot(np.exp(out, out=s.spare), s.ones, out=s.total[:, 0])
+    np.log(total, out=total)
+    return np.subtract(out, s.total, out=out)
 
 
 class TargetScratch:
