@@ -162,7 +162,11 @@ class Program:
                     target = ins.into.code
                     if ins.into.kind == "state":     # s3.value: unlocked as eager mode must
                         target = f"_writable({target.split('.')[0]})"
-                    lines.append(f"{function}({', '.join(args)}, out={target})")
+                    # out, positionally where numpy allows it: parsed faster
+                    keyword = "out=" if not isinstance(ins.function, np.ufunc) or ins.kwargs \
+                        or ins.function.nout != 1 or ins.function in (np.maximum, np.minimum) \
+                        else ""
+                    lines.append(f"{function}({', '.join(args)}, {keyword}{target})")
                     continue
                 out = ins.out
                 if (isinstance(ins.function, np.ufunc) and ins.function.nout == 1
@@ -357,7 +361,11 @@ def _direct(ins, args, constant):
                for e in examples) or type(ins.out.example) is not np.ndarray:
         return None
     if ins.function is _dot and len(ins.args) == 2 and not ins.kwargs:
-        return f"{args[0]}.dot({args[1]})"
+        # a small transposed matrix (W.T in backward) is copied: BLAS on the copy and the
+        # copy cost less than BLAS on the transposed view
+        a, b = (f"{arg}.copy()" if e.size <= _SMALL_COPY and not e.flags.c_contiguous
+                else arg for arg, e in zip(args, examples))
+        return f"{a}.dot({b})"
     if ins.function is _sum_along and len(ins.args) == 1 \
             and ins.kwargs.keys() <= {"axis", "keepdims"}:
         axis, keepdims = ins.kwargs.get("axis"), ins.kwargs.get("keepdims", False)
@@ -372,6 +380,9 @@ def _direct(ins, args, constant):
             return f"{constant(_ones(n, dtype))}.dot({args[0]})" + ("[None, :]" if keepdims
                                                                    else "")
     return None
+
+
+_SMALL_COPY = 64
 
 
 @lru_cache(maxsize=64)
