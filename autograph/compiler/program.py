@@ -75,6 +75,7 @@ class Program:
         self.size = sum(isinstance(i, Call) for i in instructions)
         escaping = _escaping(instructions, output)
         fresh = set()     # values a ufunc allocated: nobody else holds them
+        arrays = set()    # fresh values that are arrays on every call (0-d: numpy scalars)
         new_or_view = set()   # values that are a new array or a view, never an input itself
         large = set()     # values too large for a buffer: allocated, and freed after use
         buffers = []
@@ -149,8 +150,9 @@ class Program:
                 if direct is not None:
                     if ins.function in _NEW_OR_VIEW:
                         new_or_view.add(ins.out.code)
-                        if ins.out.example.base is None:
+                        if ins.out.example.base is None and ins.out.example.ndim > 0:
                             fresh.add(ins.out.code)
+                            arrays.add(ins.out.code)
                     lines.append(f"{ins.out.code} = {direct}")
                     continue
                 template = _TEMPLATES.get(ins.function)
@@ -185,16 +187,19 @@ class Program:
                     args.append(keyword + constant(buffer))
                 elif isinstance(ins.function, np.ufunc):
                     fresh.add(out.code)
+                    if type(out.example) is np.ndarray and out.example.ndim > 0:
+                        arrays.add(out.code)
                 if isinstance(ins.function, np.ufunc) or ins.function in _NEW_OR_VIEW:
                     new_or_view.add(out.code)
                     if ins.function in _NEW_OR_VIEW and type(out.example) is np.ndarray \
-                            and out.example.base is None:
+                            and out.example.base is None and out.example.ndim > 0:
                         fresh.add(out.code)     # a new array on every call, as at the trace
+                        arrays.add(out.code)
                 lines.append(f"{out.code} = {function}({', '.join(args)})")
             elif isinstance(ins, Grads):
                 codes = [g.code if isinstance(g, Traced) else None for _, g in ins.pairs]
                 distinct = len(set(codes)) == len(codes)
-                if distinct and all(c in fresh and grad_none[i]
+                if distinct and all(c in arrays and grad_none[i]
                                     for c, (i, _) in zip(codes, ins.pairs)):
                     # new arrays nobody else holds, into gradients known to be None here
                     lines += [f"s{i}.grad = {g.code}" for i, g in ins.pairs]
@@ -514,7 +519,8 @@ def _minus_targets_grad_fused(instructions, output) -> list:
                 or not all(isinstance(a, Traced) and a.shape == g.shape and a.dtype == g.dtype
                            for a in (p, t)) \
                 or g.example.ndim != 2 or g.dtype not in _LEAN_DTYPES \
-                or any(isinstance(i, Call) and i.into is not None for i in instructions[k1:k]):
+                or any(isinstance(i, Effect) or isinstance(i, Call) and i.into is not None
+                       for i in instructions[k1:k]):
             continue      # (an update between them could change t: its read may not move)
         dropped.update(id(i) for i in (first, third, _producer(instructions, s)))
         ins.function, ins.args = minus_targets_grad, (p, t)
@@ -529,7 +535,8 @@ def _producer(instructions, value):
 def _sums_rows_of(instructions, s, g) -> bool:
     """s = sum_along(g, axis=-1, keepdims=True) of a matrix g."""
     ins = _producer(instructions, s)
-    return ins.function is _sum_along and len(ins.args) == 1 and ins.args[0] is g \
+    return ins.function is _sum_along and len(ins.args) == 1 \
+        and isinstance(ins.args[0], Traced) and ins.args[0].code == g.code \
         and ins.kwargs.get("axis") in (1, -1) and type(ins.kwargs.get("axis")) is int \
         and ins.kwargs.get("keepdims") is True and ins.kwargs.keys() == {"axis", "keepdims"}
 

@@ -258,3 +258,25 @@ def test_minus_targets_grad_is_log_softmaxs_rule_to_the_bit(p, data):
         expected = g - p * g.dot(np.ones(p.shape[1]))[:, None]
         got = act.minus_targets_grad(p, t)
     np.testing.assert_array_equal(got, expected)
+
+
+def test_a_scalar_parameters_gradient_is_a_0d_array_as_in_eager_mode():
+    # numpy's reductions to a scalar give a numpy scalar: stored directly it would not be an
+    # array (eager mode stores arrays)
+    def make(a, w):
+        def step(X):
+            loss = (a * (X @ w)).sum() + (a * X).sum() + a * a
+            a.grad = w.grad = None
+            loss.backward()
+            a.grad = None
+            (a * a * 3.0).backward()         # a's gradient alone: 6a, one numpy scalar
+        return step
+    pe = ag.parameter(2.0), ag.parameter(np.ones(3))
+    pc = ag.parameter(2.0), ag.parameter(np.ones(3))
+    eager, compiled = make(*pe), ag.compile(make(*pc))
+    for k in range(3):
+        X = np.arange(6.0).reshape(2, 3) + k
+        eager(X), compiled(X)
+        for e, c in zip(pe, pc):
+            assert type(c.grad) is np.ndarray and c.grad.shape == e.grad.shape
+            np.testing.assert_allclose(c.grad, e.grad, rtol=1e-14)
