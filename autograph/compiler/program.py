@@ -133,7 +133,6 @@ class Program:
                 args = [expr(a) for a in operands]
                 args += [f"{k}={expr(v)}" for k, v in ins.kwargs.items()]
                 if lean is not None:
-                    kernel, scratch = lean
                     out = ins.out
                     free = pool.get((out.example.shape, out.example.dtype))
                     if free:
@@ -142,8 +141,11 @@ class Program:
                         buffer = np.empty_like(out.example, order="C")
                         buffers.append(buffer)
                     holding[out.code] = buffer
-                    call = ", ".join([expr(a) for a in ins.args] + [constant(buffer)]
-                                     + [constant(a) for a in scratch])
+                    # the array its input usually is: the buffer a ufunc writes it into
+                    x = ins.args[0]
+                    source = holding.get(x.code) if x.kind == "value" else None
+                    kernel = lean(out.example, buffer, source)
+                    call = ", ".join(expr(a) for a in ins.args)
                     lines.append(f"{out.code} = {constant(kernel)}({call})")
                     continue
                 direct = _direct(ins, args, constant) if ins.into is None else None
@@ -263,9 +265,9 @@ _NEW_OR_VIEW = {_dot, _sum_along}
 
 
 def _lean(ins, escaping):
-    """(kernel, its scratch arrays) when `ins` is an activation with a kernel writing into a
-    buffer of the program (ops/activations.py), else None. Only for values that stay inside
-    the program: a buffer is overwritten on the next call."""
+    """A maker of a kernel (example, buffer, source) -> function of the operands, when `ins`
+    has a kernel writing into a buffer of the program (ops/activations.py), else None. Only
+    for values that stay inside the program: a buffer is overwritten on the next call."""
     out = ins.out
     if ins.into is not None or out.code in escaping or type(out.example) is not np.ndarray \
             or out.example.nbytes > _BUFFERED or out.example.dtype not in _LEAN_DTYPES:
@@ -290,24 +292,25 @@ def _lean_kernels() -> dict:
     def sigmoid(example, kwargs):
         if kwargs or example.ndim == 0:
             return None
-        return a.sigmoid_into, (a.SigmoidScratch(example.shape, example.dtype),)
+        return lambda e, out, source: a.sigmoid_kernel(e.shape, e.dtype, out)
 
-    def rows(kernel):
+    def rows(maker):
         def make(example, kwargs):
             if kwargs.keys() != {"axis"} or example.ndim != 2 \
                     or type(kwargs["axis"]) is not int or kwargs["axis"] not in (1, -1) \
                     or not 2 <= example.shape[1] <= _NARROW:
                 return None
-            return kernel, (a.RowScratch(example.shape, example.dtype),)
+            return lambda e, out, source: maker(e.shape, e.dtype, out, source)
         return make
+
     def minus_targets(example, kwargs):
         if kwargs or example.ndim != 2:
             return None
-        return a.minus_targets_grad_into, (a.TargetScratch(example.shape, example.dtype),)
+        return lambda e, out, source: a.minus_targets_grad_kernel(e.shape, e.dtype, out)
     return {a.minus_targets_grad: minus_targets,
             PRIMITIVES["sigmoid"].forward: sigmoid,
-            PRIMITIVES["softmax"].forward: rows(a.softmax_rows_into),
-            PRIMITIVES["log_softmax"].forward: rows(a.log_softmax_rows_into)}
+            PRIMITIVES["softmax"].forward: rows(a.softmax_rows_kernel),
+            PRIMITIVES["log_softmax"].forward: rows(a.log_softmax_rows_kernel)}
 
 
 _LEAN = _lean_kernels()

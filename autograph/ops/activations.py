@@ -187,153 +187,136 @@ def log_softmax(x, axis=-1):
 
 
 # --- the same functions written into arrays a caller keeps (autograph.compile's buffers) -------
-# Same numpy operations as above, with no allocation and no Python layer: a compiled program
-# calls them with buffers it made once. Each is exactly its function above where the check it
-# makes passes, and is that function where it does not.
+# Each maker returns a function of x that computes its function above with the same numpy
+# operations into `out`, an array of the result's shape and dtype that the caller keeps (and
+# that is not x): no allocation, and everything it needs (scratch arrays, constants, numpy's
+# functions, the columns of the array x usually is) looked up once, when it is made. Where the
+# check it makes fails, it is its function above (a new array then, or that function's error).
+# A compiled program makes one per operation; on the tutorial's step they take a fifth off.
 
-class SigmoidScratch:
-    """What `sigmoid_into` needs besides its result, for x of one shape and float dtype."""
-
-    __slots__ = ("beyond", "cap", "one")
-
-    def __init__(self, shape, dtype):
-        self.beyond = np.empty(shape, bool)          # where -x is beyond exp's cap
-        self.cap, self.one, _ = _sigmoid_constants(np.dtype(dtype))
-
-
-def sigmoid_into(x, out, s: SigmoidScratch):
-    """`_sigmoid(x)` written into `out` (float32 or float64, x's shape, not x itself), with
-    the same numpy operations, its scratch `s`.
+def sigmoid_kernel(shape, dtype, out):
+    """x -> `_sigmoid(x)` for float32 or float64 arrays of `shape`, written into `out`.
 
     >>> x = np.array([-1000.0, -745.0, 0.0, 2.0])
-    >>> out = sigmoid_into(x, np.empty(4), SigmoidScratch(x.shape, x.dtype))
-    >>> bool(np.array_equal(out, _sigmoid(x)))
+    >>> sigmoid = sigmoid_kernel(x.shape, x.dtype, np.empty(4))
+    >>> bool(np.array_equal(sigmoid(x), _sigmoid(x)))
     True
     """
-    z = np.negative(x, out=out)
-    np.greater(z, s.cap, out=s.beyond)
-    np.minimum(z, s.cap, out=z)
-    np.exp(z, out=z)
-    np.add(z, s.one, out=z)
-    np.reciprocal(z, out=z)
-    if np.count_nonzero(s.beyond):      # below -cap: exp(x), through the subnormals to 0
-        with np.errstate(under="ignore"):
-            out[s.beyond] = np.exp(x[s.beyond])
-    return out
+    beyond = np.empty(shape, bool)                 # where -x is beyond exp's cap
+    cap, one, _ = _sigmoid_constants(np.dtype(dtype))
+    negative, greater, minimum, exp, add, reciprocal, count = (
+        np.negative, np.greater, np.minimum, np.exp, np.add, np.reciprocal, np.count_nonzero)
+
+    def sigmoid_into(x):
+        z = negative(x, out)
+        greater(z, cap, beyond)
+        minimum(z, cap, out=z)
+        exp(z, z)
+        add(z, one, z)
+        reciprocal(z, z)
+        if count(beyond):           # below -cap: exp(x), through the subnormals to 0
+            with np.errstate(under="ignore"):
+                out[beyond] = exp(x[beyond])
+        return out
+    return sigmoid_into
 
 
-class RowScratch:
-    """What `softmax_rows_into` and `log_softmax_rows_into` need besides their result, for
-    an (n, k) matrix of one float dtype: made once, used on every call."""
+def _rows_kernel(shape, dtype, out, source, finish, fallback):
+    """The part softmax and log-softmax of rows share: x minus each row's largest entry,
+    into `out`, then `finish(out)`; `fallback(x)` where a row's largest entry is not finite or
+    so large (beyond 1e292) that x - max could overflow. `source`: the array x usually is,
+    whose columns are then taken once."""
+    n, k = shape
+    column = np.empty((n, 1), dtype)               # each row's largest entry
+    largest = column[:, 0]
+    magnitude, within = np.empty((n, 1), dtype), np.empty((n, 1), bool)
+    safe = _safe_shift(dtype)
+    maximum, less, absolute, count, subtract = (np.maximum, np.less, np.abs, np.count_nonzero,
+                                                np.subtract)
+    columns = None if source is None else [source[:, j] for j in range(k)]
 
-    __slots__ = ("m", "magnitude", "safe", "within", "wide", "spare", "total", "ones",
-                 "ones_square", "n")
-
-    def __init__(self, shape, dtype):
-        n, k = shape
-        self.n = n
-        self.m = np.empty((n, 1), dtype)             # each row's largest entry
-        self.magnitude = np.empty((n, 1), dtype)
-        self.safe = _safe_shift(dtype)
-        self.within = np.empty((n, 1), bool)
-        self.wide = np.empty((n, k), dtype)          # each row's sum, repeated along it
-        self.spare = np.empty((n, k), dtype)
-        self.total = np.empty((n, 1), dtype)         # each row's sum
-        self.ones = np.ones(k, dtype)
-        self.ones_square = np.ones((k, k), dtype)
-
-
-def _shifted(x, out, s: RowScratch) -> bool:
-    """x minus each row's largest entry, into `out`; False (and nothing written) unless
-    every row's largest entry is finite and small enough that x - max cannot overflow."""
-    m = s.m[:, 0]
-    np.maximum(x[:, 0], x[:, 1], out=m)
-    for j in range(2, x.shape[1]):
-        np.maximum(m, x[:, j], out=m)
-    np.less(np.abs(s.m, out=s.magnitude), s.safe, out=s.within)
-    if np.count_nonzero(s.within) != s.n:
-        return False
-    np.subtract(x, s.m, out=out)
-    return True
+    def kernel(x):
+        first, second, *rest = columns if x is source else [x[:, j] for j in range(k)]
+        maximum(first, second, out=largest)
+        for c in rest:
+            maximum(largest, c, out=largest)
+        less(absolute(column, magnitude), safe, within)
+        if count(within) != n:
+            return fallback(x, -1)
+        subtract(x, column, out)
+        return finish(out)
+    kernel.__name__ = f"{fallback.__name__[1:]}_rows_into"    # softmax_rows_into
+    return kernel
 
 
-def _row_sums(e, s: RowScratch):
-    """Each row's sum, repeated along the row: one product with a square of ones. Only for
-    finite e (here exp(x - max) <= 1): on an infinity BLAS may give NaN where a sum gives
-    inf. Dividing by it is twice as fast as by the (n, 1) column, numpy's loop over rows of
-    3 entries."""
-    return np.dot(e, s.ones_square, out=s.wide)
-
-
-def softmax_rows_into(x, out, s: RowScratch):
-    """`_softmax(x, axis=-1)` for a float matrix with 2 to 16 columns, written into `out`
-    (not x itself), its scratch `s`. A row of -inf or +inf, or a NaN, or a maximum beyond
-    1e292, is left to `_softmax`: its error, or its careful path (then a new array).
+def softmax_rows_kernel(shape, dtype, out, source=None):
+    """x -> `_softmax(x, axis=-1)` for float matrices of `shape` (2 to 16 columns), written
+    into `out`. Each row's sum is repeated along the row by one product with a square of ones:
+    dividing by it is twice as fast as by an (n, 1) column (numpy loops over rows of 3). (Only
+    on finite numbers, here exp(x - max) <= 1: on an infinity BLAS may give NaN.)
 
     >>> x = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]])
-    >>> out = softmax_rows_into(x, np.empty((2, 3)), RowScratch((2, 3), x.dtype))
-    >>> bool(np.allclose(out, _softmax(x, -1), rtol=1e-15, atol=0))
+    >>> softmax = softmax_rows_kernel(x.shape, x.dtype, np.empty((2, 3)))
+    >>> bool(np.allclose(softmax(x), _softmax(x, -1), rtol=1e-15, atol=0))
     True
     """
-    if not _shifted(x, out, s):
-        return _softmax(x, -1)
-    np.exp(out, out=out)
-    return np.divide(out, _row_sums(out, s), out=out)
+    ones, wide = np.ones((shape[1], shape[1]), dtype), np.empty(shape, dtype)
+    exp, dot, divide = np.exp, np.dot, np.divide
+
+    def finish(e):
+        exp(e, e)
+        return divide(e, dot(e, ones, out=wide), e)
+    return _rows_kernel(shape, dtype, out, source, finish, _softmax)
 
 
-def log_softmax_rows_into(x, out, s: RowScratch):
-    """`_log_softmax(x, axis=-1)` for a float matrix with 2 to 16 columns, written into
-    `out` (not x itself), as `softmax_rows_into` does. The rows' sums are those of
-    `_log_softmax` (a product with a vector of ones): near 0, where log(sum) is, an ulp of a
-    sum is a large part of the result.
+def log_softmax_rows_kernel(shape, dtype, out, source=None):
+    """x -> `_log_softmax(x, axis=-1)` for float matrices of `shape` (2 to 16 columns),
+    written into `out`. The rows' sums are `_log_softmax`'s own (a product with a vector of
+    ones): near 0, where log(sum) is, an ulp of a sum is a large part of the result.
 
     >>> x = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]])
-    >>> out = log_softmax_rows_into(x, np.empty((2, 3)), RowScratch((2, 3), x.dtype))
-    >>> bool(np.allclose(out, _log_softmax(x, -1), rtol=1e-15, atol=0))
+    >>> log_softmax = log_softmax_rows_kernel(x.shape, x.dtype, np.empty((2, 3)))
+    >>> bool(np.array_equal(log_softmax(x), _log_softmax(x, -1)))
     True
     """
-    if not _shifted(x, out, s):
-        return _log_softmax(x, -1)
-    total = np.dot(np.exp(out, out=s.spare), s.ones, out=s.total[:, 0])
-    np.log(total, out=total)
-    return np.subtract(out, s.total, out=out)
+    ones, e = np.ones(shape[1], dtype), np.empty(shape, dtype)
+    total = np.empty((shape[0], 1), dtype)
+    sums = total[:, 0]
+    exp, dot, log, subtract = np.exp, np.dot, np.log, np.subtract
+
+    def finish(shifted):
+        dot(exp(shifted, e), ones, out=sums)
+        log(total, total)
+        return subtract(shifted, total, shifted)
+    return _rows_kernel(shape, dtype, out, source, finish, _log_softmax)
 
 
-class TargetScratch:
-    """What `minus_targets_grad_into` needs besides its result, for (n, k) targets."""
-
-    __slots__ = ("ones", "total", "one", "exact", "n")
-
-    def __init__(self, shape, dtype):
-        n, k = shape
-        self.n = n
-        self.ones = np.ones(k, dtype)
-        self.total = np.empty(n, dtype)
-        self.one = np.array(1, dtype)
-        self.exact = np.empty(n, bool)
-
-
-def minus_targets_grad_into(p, t, out, s: TargetScratch):
-    """log_softmax's gradient rule, g - p * sum(g, axis=-1, keepdims=True), for g = -t:
-    the gradient of the summed cross-entropy -sum(t * log_softmax(z)) with p = softmax(z).
-    Where every row of t sums to exactly 1 (one-hot targets), the rows of g sum to -1, and
-    the rule is p - t, bit for bit; otherwise it is computed as the rule says. Written
-    into `out`, which may be p but not t.
+def minus_targets_grad_kernel(shape, dtype, out):
+    """(p, t) -> log_softmax's gradient rule, g - p * sum(g, axis=-1, keepdims=True), for
+    g = -t: the gradient of the summed cross-entropy -sum(t * log_softmax(z)), p = softmax(z).
+    Where every row of t sums to exactly 1 (one-hot targets), the rows of g sum to -1 and the
+    rule is p - t, bit for bit; otherwise it is computed as the rule says. Written into `out`,
+    which may be p but not t.
 
     >>> p, t = np.array([[0.25, 0.75], [0.5, 0.5]]), np.array([[0.0, 1.0], [1.0, 0.0]])
-    >>> minus_targets_grad_into(p, t, np.empty((2, 2)), TargetScratch((2, 2), p.dtype))
+    >>> minus_targets_grad_kernel(p.shape, p.dtype, np.empty((2, 2)))(p, t)
     array([[ 0.25, -0.25],
            [-0.5 ,  0.5 ]])
     """
-    total = np.dot(t, s.ones, out=s.total)
-    if np.count_nonzero(np.equal(total, s.one, out=s.exact)) == s.n:
-        # -sum(t) = sum(-t) exactly, and g - p * (-1) = p - t exactly
-        return np.subtract(p, t, out=out)
-    g = np.negative(t)
-    return np.subtract(g, np.multiply(p, g.dot(s.ones)[:, None], out=out), out=out)
+    n, k = shape
+    ones, total, exact = np.ones(k, dtype), np.empty(n, dtype), np.empty(n, bool)
+    one = np.array(1, dtype)
+    dot, equal, count, subtract, multiply = (np.dot, np.equal, np.count_nonzero, np.subtract,
+                                             np.multiply)
+
+    def minus_targets_grad_into(p, t):
+        if count(equal(dot(t, ones, out=total), one, exact)) == n:
+            return subtract(p, t, out)      # -sum(t) = sum(-t), and g - p * -1 = p - t
+        g = np.negative(t)
+        return subtract(g, multiply(p, g.dot(ones)[:, None], out), out)
+    return minus_targets_grad_into
 
 
 def minus_targets_grad(p, t):
-    """`minus_targets_grad_into` into a new array."""
-    return minus_targets_grad_into(p, t, np.empty(p.shape, p.dtype),
-                                   TargetScratch(p.shape, p.dtype))
+    """`minus_targets_grad_kernel`'s function, into a new array."""
+    return minus_targets_grad_kernel(p.shape, p.dtype, np.empty(p.shape, p.dtype))(p, t)

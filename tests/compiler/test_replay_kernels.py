@@ -226,15 +226,17 @@ def _eager(function, *args):
 @settings(max_examples=150, deadline=None)
 @given(_matrices)
 def test_the_row_kernels_are_eagers_functions(x):
-    for into, eager in ((act.softmax_rows_into, act._softmax),
-                        (act.log_softmax_rows_into, act._log_softmax)):
+    for maker, eager in ((act.softmax_rows_kernel, act._softmax),
+                         (act.log_softmax_rows_kernel, act._log_softmax)):
         expected, error = _eager(eager, x, -1)
-        got, got_error = _eager(into, x, np.empty_like(x), act.RowScratch(x.shape, x.dtype))
-        assert got_error == error
-        if error is None and into is act.softmax_rows_into:    # sums of another BLAS call
-            np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0, equal_nan=True)
-        elif error is None:
-            np.testing.assert_array_equal(got, expected)
+        for source in (None, x, np.zeros_like(x)):   # columns taken once, or on each call
+            kernel = maker(x.shape, x.dtype, np.empty_like(x), source)
+            got, got_error = _eager(kernel, x)
+            assert got_error == error
+            if error is None and eager is act._softmax:      # sums of another BLAS call
+                np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0, equal_nan=True)
+            elif error is None:
+                np.testing.assert_array_equal(got, expected)
 
 
 @settings(max_examples=150, deadline=None)
@@ -243,7 +245,7 @@ def test_sigmoid_into_is_sigmoid_to_the_bit(x, dtype):
     with np.errstate(over="ignore"):
         x = x.astype(dtype)
     expected, _ = _eager(act._sigmoid, x)
-    got, _ = _eager(act.sigmoid_into, x, np.empty_like(x), act.SigmoidScratch(x.shape, x.dtype))
+    got, _ = _eager(act.sigmoid_kernel(x.shape, x.dtype, np.empty_like(x)), x)
     np.testing.assert_array_equal(got, expected)
 
 
@@ -280,3 +282,23 @@ def test_a_scalar_parameters_gradient_is_a_0d_array_as_in_eager_mode():
         for e, c in zip(pe, pc):
             assert type(c.grad) is np.ndarray and c.grad.shape == e.grad.shape
             np.testing.assert_allclose(c.grad, e.grad, rtol=1e-14)
+
+
+def test_a_kernel_whose_input_is_not_the_usual_buffer_reads_its_input():
+    # softmax's kernel takes the columns of its input's buffer once; when the softmax before
+    # it took eager's careful path (rows beyond 1e292), its input is another array
+    be, bc = ag.parameter(np.zeros(3)), ag.parameter(np.zeros(3))
+
+    def make(b):
+        def step(Z):
+            y = ag.softmax(ag.softmax(Z + b))      # the first one's buffer feeds the second
+            loss = (y * y).sum()
+            b.grad = None
+            loss.backward()
+            return b.grad * 1.0
+        return step
+    eager, compiled = make(be), ag.compile(make(bc))
+    for Z in (np.arange(12.0).reshape(4, 3), np.array([[1e300, 0.0, -1.0]] * 4),
+              np.arange(12.0).reshape(4, 3) * -3.0):
+        np.testing.assert_allclose(compiled(Z), eager(Z), rtol=1e-12, atol=1e-15)
+    assert "softmax_rows_into" in _kernels(compiled)
