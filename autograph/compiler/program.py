@@ -96,6 +96,15 @@ class Program:
             return f"_held({expr(x)}, _holds)"
         handed_out.literal = expr
 
+        def take(example) -> np.ndarray:
+            """A buffer for a value like `example`: a free one, else a new one."""
+            free = pool.get((example.shape, example.dtype))
+            if free:
+                return free.pop()
+            buffer = np.empty_like(example, order="C")
+            buffers.append(buffer)
+            return buffer
+
         tapes, in_tape = {}, set()
         if backend == "numba":
             tapes, in_tape = _tapes(instructions, output, expr)
@@ -113,10 +122,11 @@ class Program:
                               for at, size, out in tape.outputs]
                 continue
             lean = _lean(ins, escaping) if isinstance(ins, Call) else None
+            into_dot = isinstance(ins, Call) and _buffered_dot(ins, escaping)
             # buffers of values read for the last time by an earlier operation, or by this
-            # one (an elementwise ufunc may write over its own input; a lean kernel may not)
-            # are free again
-            free_until = k - 1 if lean is not None else k
+            # one (an elementwise ufunc may write over its own input; a lean kernel or a
+            # product may not) are free again
+            free_until = k - 1 if lean is not None or into_dot else k
             for code in [c for c, _ in holding.items() if last.get(c, -1) <= free_until]:
                 buffer = holding.pop(code)
                 pool.setdefault((buffer.shape, buffer.dtype), []).append(buffer)
@@ -132,15 +142,15 @@ class Program:
                     operands = _scalars_as_arrays(operands, target)
                 args = [expr(a) for a in operands]
                 args += [f"{k}={expr(v)}" for k, v in ins.kwargs.items()]
+                if into_dot:
+                    holding[ins.out.code] = buffer = take(ins.out.example)
+                    a, b = _dot_operands(ins, args)
+                    lines.append(f"{ins.out.code} = {constant(np.dot)}({a}, {b}, "
+                                 f"{constant(buffer)})")
+                    continue
                 if lean is not None:
                     out = ins.out
-                    free = pool.get((out.example.shape, out.example.dtype))
-                    if free:
-                        buffer = free.pop()
-                    else:
-                        buffer = np.empty_like(out.example, order="C")
-                        buffers.append(buffer)
-                    holding[out.code] = buffer
+                    holding[out.code] = buffer = take(out.example)
                     # the array its input usually is: the buffer a ufunc writes it into
                     x = ins.args[0]
                     source = holding.get(x.code) if x.kind == "value" else None
@@ -177,13 +187,7 @@ class Program:
                         and len(args) == ins.function.nin and out.code not in escaping
                         and type(out.example) is np.ndarray and out.example.ndim > 0
                         and out.example.nbytes <= _BUFFERED):
-                    free = pool.get((out.example.shape, out.example.dtype))
-                    if free:
-                        buffer = free.pop()
-                    else:
-                        buffer = np.empty_like(out.example, order="C")
-                        buffers.append(buffer)
-                    holding[out.code] = buffer
+                    holding[out.code] = buffer = take(out.example)
                     # out, positionally where numpy allows it: parsed faster
                     keyword = "out=" if ins.function in (np.maximum, np.minimum) else ""
                     args.append(keyword + constant(buffer))
@@ -369,10 +373,7 @@ def _direct(ins, args, constant):
                for e in examples) or type(ins.out.example) is not np.ndarray:
         return None
     if ins.function is _dot and len(ins.args) == 2 and not ins.kwargs:
-        # a small transposed matrix (W.T in backward) is copied: BLAS on the copy and the
-        # copy cost less than BLAS on the transposed view
-        a, b = (f"{arg}.copy()" if e.size <= _SMALL_COPY and not e.flags.c_contiguous
-                else arg for arg, e in zip(args, examples))
+        a, b = _dot_operands(ins, args)
         return f"{a}.dot({b})"
     if ins.function is _sum_along and len(ins.args) == 1 \
             and ins.kwargs.keys() <= {"axis", "keepdims"}:
@@ -388,6 +389,28 @@ def _direct(ins, args, constant):
             return f"{constant(_ones(n, dtype))}.dot({args[0]})" + ("[None, :]" if keepdims
                                                                    else "")
     return None
+
+
+def _dot_operands(ins, args) -> tuple:
+    """The operands of a product of matrices as written in the program: a small transposed
+    matrix (W.T in backward) is copied, since BLAS on the copy and the copy cost less than
+    BLAS on the transposed view."""
+    return tuple(f"{arg}.copy()" if a.example.size <= _SMALL_COPY
+                 and not a.example.flags.c_contiguous else arg
+                 for arg, a in zip(args, ins.args))
+
+
+def _buffered_dot(ins, escaping) -> bool:
+    """A product of two float matrices of one dtype whose result stays inside the program:
+    written into a buffer (numpy's out=), which spares an allocation."""
+    out = ins.out
+    return ins.function is _dot and ins.into is None and not ins.kwargs \
+        and len(ins.args) == 2 and out.code not in escaping \
+        and type(out.example) is np.ndarray and out.example.ndim == 2 \
+        and out.example.nbytes <= _BUFFERED and out.example.dtype in _LEAN_DTYPES \
+        and all(isinstance(a, Traced) and type(a.example) is np.ndarray
+                and a.example.ndim == 2 and a.example.dtype == out.example.dtype
+                for a in ins.args)
 
 
 _SMALL_COPY = 64
