@@ -44,7 +44,7 @@ from typing import Callable
 
 import numpy as np
 
-from autograph.core.modes import modes
+from autograph.core.modes import current_modes
 from autograph.core.node import Node
 from autograph.compiler.program import Program
 from autograph.compiler.trace import Call, Effect, Trace, TraceError, _new_node
@@ -105,10 +105,13 @@ class CompiledFunction:
         self._scalars = _scalar_reader(fn)
 
     def __call__(self, *args):
-        if modes.anomaly:      # checked operation by operation: run the function itself
+        if current_modes().anomaly:    # checked operation by operation: run the function
             return _as_arrays(self.fn(*args))
-        key = (tuple(map(_signature, args)), self._scalars())
-        values = [a.value if isinstance(a, Node) else a for a in args] if args else args
+        if args:
+            key = (tuple(map(_signature, args)), self._scalars())
+            values = [a.value if isinstance(a, Node) else a for a in args]
+        else:
+            key, values = ((), self._scalars()), args
         for program in self._programs.get(key, ()):
             if program.guard():
                 return program.run(*values)
