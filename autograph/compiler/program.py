@@ -7,15 +7,29 @@ operation is a ufunc, and a buffer is reused once its value is dead; large value
 allocated and let go of after their last read, as eager mode does. Values that leave the
 program (results, gradients) are arrays of their own on every call, since a caller may keep
 them.
+
+Measured on the tutorial's step (tests/compiler/test_replay_kernels.py checks each against
+eager mode, on the paths where its condition holds and where it does not):
+
+- sigmoid, softmax and log-softmax of rows run as kernels made once per operation, writing
+  into the program's buffers (ops/activations.py: `sigmoid_kernel`, `softmax_rows_kernel`);
+- products and sums of float matrices are written as `ndarray.dot` (into a buffer when the
+  result stays inside), a small transposed matrix copied first;
+- two rewrites: exp(log_softmax(z)) is softmax(z), and log_softmax's gradient under a summed
+  cross-entropy is p - t where the targets' rows sum to 1 (checked on every call);
+- a gradient known to be None is given the new array itself, without a copy.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 
 from autograph.core.backward import _own_arrays
 from autograph.core.node import writable
 from autograph.compiler.trace import Call, ClearGrad, Effect, Grads, Trace, Traced
+from autograph.ops.kernels import dot as _dot, sum_along as _sum_along
 
 
 def _own(x):
@@ -68,9 +82,11 @@ class Program:
 
         _fold_constants(instructions)
         instructions = _live(_softmax_for_exp_of_log_softmax(instructions, output), output)
+        instructions = _minus_targets_grad_fused(instructions, output)
         self.size = sum(isinstance(i, Call) for i in instructions)
         escaping = _escaping(instructions, output)
         fresh = set()     # values a ufunc allocated: nobody else holds them
+        arrays = set()    # fresh values that are arrays on every call (0-d: numpy scalars)
         new_or_view = set()   # values that are a new array or a view, never an input itself
         large = set()     # values too large for a buffer: allocated, and freed after use
         buffers = []
@@ -91,10 +107,20 @@ class Program:
             return f"_held({expr(x)}, _holds)"
         handed_out.literal = expr
 
+        def take(example) -> np.ndarray:
+            """A buffer for a value like `example`: a free one, else a new one."""
+            free = pool.get((example.shape, example.dtype))
+            if free:
+                return free.pop()
+            buffer = np.empty_like(example, order="C")
+            buffers.append(buffer)
+            return buffer
+
         tapes, in_tape = {}, set()
         if backend == "numba":
             tapes, in_tape = _tapes(instructions, output, expr)
             self.tapes = list(tapes.values())
+        grad_none = list(trace.grad_was_none)   # which .grad are None here, as far as known
         for k, ins in enumerate(instructions):
             if k in in_tape:
                 tape = tapes.get(k)
@@ -106,9 +132,13 @@ class Program:
                     lines += [f"{out.code} = {arena}[{at}:{at + size}].reshape({out.shape!r})"
                               for at, size, out in tape.outputs]
                 continue
+            lean = _lean(ins, escaping) if isinstance(ins, Call) else None
+            into_dot = isinstance(ins, Call) and _buffered_dot(ins, escaping)
             # buffers of values read for the last time by an earlier operation, or by this
-            # one (an elementwise ufunc may write over its own input), are free again
-            for code in [c for c, _ in holding.items() if last.get(c, -1) <= k]:
+            # one (an elementwise ufunc may write over its own input; a lean kernel or a
+            # product may not) are free again
+            free_until = k - 1 if lean is not None or into_dot else k
+            for code in [c for c, _ in holding.items() if last.get(c, -1) <= free_until]:
                 buffer = holding.pop(code)
                 pool.setdefault((buffer.shape, buffer.dtype), []).append(buffer)
             gone = [c for c in dead_after.get(k - 1, ()) if c in large]
@@ -123,6 +153,31 @@ class Program:
                     operands = _scalars_as_arrays(operands, target)
                 args = [expr(a) for a in operands]
                 args += [f"{k}={expr(v)}" for k, v in ins.kwargs.items()]
+                if into_dot:
+                    holding[ins.out.code] = buffer = take(ins.out.example)
+                    a, b = _dot_operands(ins, args)
+                    lines.append(f"{ins.out.code} = {constant(np.dot)}({a}, {b}, "
+                                 f"{constant(buffer)})")
+                    continue
+                if lean is not None:
+                    out = ins.out
+                    holding[out.code] = buffer = take(out.example)
+                    # the array its input usually is: the buffer a ufunc writes it into
+                    x = ins.args[0]
+                    source = holding.get(x.code) if x.kind == "value" else None
+                    kernel = lean(out.example, buffer, source)
+                    call = ", ".join(expr(a) for a in ins.args)
+                    lines.append(f"{out.code} = {constant(kernel)}({call})")
+                    continue
+                direct = _direct(ins, args, constant) if ins.into is None else None
+                if direct is not None:
+                    if ins.function in _NEW_OR_VIEW:
+                        new_or_view.add(ins.out.code)
+                        if ins.out.example.base is None and ins.out.example.ndim > 0:
+                            fresh.add(ins.out.code)
+                            arrays.add(ins.out.code)
+                    lines.append(f"{ins.out.code} = {direct}")
+                    continue
                 template = _TEMPLATES.get(ins.function)
                 if template is not None and ins.into is None and not ins.kwargs.get("axes", 0):
                     lines.append(f"{ins.out.code} = {template(args, ins.kwargs, expr)}")
@@ -132,31 +187,40 @@ class Program:
                     target = ins.into.code
                     if ins.into.kind == "state":     # s3.value: unlocked as eager mode must
                         target = f"_writable({target.split('.')[0]})"
-                    lines.append(f"{function}({', '.join(args)}, out={target})")
+                    # out, positionally where numpy allows it: parsed faster
+                    keyword = "out=" if not isinstance(ins.function, np.ufunc) or ins.kwargs \
+                        or ins.function.nout != 1 or ins.function in (np.maximum, np.minimum) \
+                        else ""
+                    lines.append(f"{function}({', '.join(args)}, {keyword}{target})")
                     continue
                 out = ins.out
                 if (isinstance(ins.function, np.ufunc) and ins.function.nout == 1
                         and len(args) == ins.function.nin and out.code not in escaping
                         and type(out.example) is np.ndarray and out.example.ndim > 0
                         and out.example.nbytes <= _BUFFERED):
-                    free = pool.get((out.example.shape, out.example.dtype))
-                    if free:
-                        buffer = free.pop()
-                    else:
-                        buffer = np.empty_like(out.example, order="C")
-                        buffers.append(buffer)
-                    holding[out.code] = buffer
+                    holding[out.code] = buffer = take(out.example)
                     # out, positionally where numpy allows it: parsed faster
                     keyword = "out=" if ins.function in (np.maximum, np.minimum) else ""
                     args.append(keyword + constant(buffer))
                 elif isinstance(ins.function, np.ufunc):
                     fresh.add(out.code)
+                    if type(out.example) is np.ndarray and out.example.ndim > 0:
+                        arrays.add(out.code)
                 if isinstance(ins.function, np.ufunc) or ins.function in _NEW_OR_VIEW:
                     new_or_view.add(out.code)
+                    if ins.function in _NEW_OR_VIEW and type(out.example) is np.ndarray \
+                            and out.example.base is None and out.example.ndim > 0:
+                        fresh.add(out.code)     # a new array on every call, as at the trace
+                        arrays.add(out.code)
                 lines.append(f"{out.code} = {function}({', '.join(args)})")
             elif isinstance(ins, Grads):
                 codes = [g.code if isinstance(g, Traced) else None for _, g in ins.pairs]
-                if all(c in new_or_view for c in codes) and len(set(codes)) == len(codes):
+                distinct = len(set(codes)) == len(codes)
+                if distinct and all(c in arrays and grad_none[i]
+                                    for c, (i, _) in zip(codes, ins.pairs)):
+                    # new arrays nobody else holds, into gradients known to be None here
+                    lines += [f"s{i}.grad = {g.code}" for i, g in ins.pairs]
+                elif distinct and all(c in new_or_view for c in codes):
                     # distinct new arrays (or views, which _held copies): added in line
                     for i, g in ins.pairs:
                         lines.append(f"_g = {handed_out(g)}")
@@ -164,9 +228,13 @@ class Program:
                 else:
                     pairs = "".join(f"(s{i}, {handed_out(g)}), " for i, g in ins.pairs)
                     lines.append(f"_add_grads(({pairs}))")
+                for i, _ in ins.pairs:
+                    grad_none[i] = False
             elif isinstance(ins, ClearGrad):
                 lines.append(f"s{ins.state}.grad = None")
+                grad_none[ins.state] = True
             elif isinstance(ins, Effect):
+                grad_none = [False] * len(grad_none)    # what it does to .grad is not known
                 call = [constant(a) for a in ins.args]
                 call += [f"{k}={constant(v)}" for k, v in ins.kwargs.items()]
                 lines.append(f"{constant(ins.method)}({', '.join(call)})")
@@ -187,12 +255,14 @@ class Program:
         exec(compile(self.source, "<autograph compiled program>", "exec"), namespace)
         self.run = namespace["program"]
         # the guard: one expression over the states, generated like the program
+        # (a dtype is compared by identity first: numpy's builtin dtypes are single objects,
+        # and `==` on dtypes costs several times more)
         checks = []
         for i, (node, was_none) in enumerate(zip(trace.states, trace.grad_was_none)):
-            value = trace.saved[i][0]
-            checks.append(f"s{i}.value.shape == {value.shape!r}")
-            checks.append(f"s{i}.value.dtype == {constant(value.dtype)}")
-            checks.append(f"(s{i}.grad is None) is {was_none}")
+            value, dtype = trace.saved[i][0], constant(trace.saved[i][0].dtype)
+            checks.append(f"(_v := s{i}.value).shape == {value.shape!r}")
+            checks.append(f"(_v.dtype is {dtype} or _v.dtype == {dtype})")
+            checks.append(f"s{i}.grad is {'' if was_none else 'not '}None")
         guard_source = f"def guard():\n    return {' and '.join(checks) or 'True'}\n"
         exec(compile(guard_source, "<autograph compiled guard>", "exec"), namespace)
         self.guard = namespace["guard"]
@@ -205,13 +275,60 @@ class Program:
 _BUFFERED = 64 * 1024
 
 
-def _new_or_view() -> set:
-    """Kernels that return a new array or a view of one, never one of their inputs."""
-    from autograph.ops.kernels import dot, sum_along
-    return {dot, sum_along}
+# Kernels that return a new array or a view of one, never one of their inputs.
+_NEW_OR_VIEW = {_dot, _sum_along}
 
 
-_NEW_OR_VIEW = _new_or_view()
+def _lean(ins, escaping):
+    """A maker of a kernel (example, buffer, source) -> function of the operands, when `ins`
+    has a kernel writing into a buffer of the program (ops/activations.py), else None. Only
+    for values that stay inside the program: a buffer is overwritten on the next call."""
+    out = ins.out
+    if ins.into is not None or out.code in escaping or type(out.example) is not np.ndarray \
+            or out.example.nbytes > _BUFFERED or out.example.dtype not in _LEAN_DTYPES:
+        return None
+    if ins.kwargs.keys() - {"axis"} or not all(
+            isinstance(x, Traced) and x.shape == out.shape and x.dtype == out.dtype
+            for x in ins.args):
+        return None
+    make = _LEAN.get(ins.function)
+    return None if make is None else make(out.example, ins.kwargs)
+
+
+_LEAN_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+# Rows of up to this many entries: their maximum is a running np.maximum over the columns.
+_NARROW = 16
+
+
+def _lean_kernels() -> dict:
+    from autograph.core.node import PRIMITIVES
+    from autograph.ops import activations as a
+
+    def sigmoid(example, kwargs):
+        if kwargs or example.ndim == 0:
+            return None
+        return lambda e, out, source: a.sigmoid_kernel(e.shape, e.dtype, out)
+
+    def rows(maker):
+        def make(example, kwargs):
+            if kwargs.keys() != {"axis"} or example.ndim != 2 \
+                    or type(kwargs["axis"]) is not int or kwargs["axis"] not in (1, -1) \
+                    or not 2 <= example.shape[1] <= _NARROW:
+                return None
+            return lambda e, out, source: maker(e.shape, e.dtype, out, source)
+        return make
+
+    def minus_targets(example, kwargs):
+        if kwargs or example.ndim != 2:
+            return None
+        return lambda e, out, source: a.minus_targets_grad_kernel(e.shape, e.dtype, out)
+    return {a.minus_targets_grad: minus_targets,
+            PRIMITIVES["sigmoid"].forward: sigmoid,
+            PRIMITIVES["softmax"].forward: rows(a.softmax_rows_kernel),
+            PRIMITIVES["log_softmax"].forward: rows(a.log_softmax_rows_kernel)}
+
+
+_LEAN = _lean_kernels()
 
 
 def _nbytes(x) -> int:
@@ -256,6 +373,66 @@ def _templates() -> dict:
 
 
 _TEMPLATES = _templates()
+
+
+def _direct(ins, args, constant):
+    """`dot` and `sum_along` of float matrices as the ndarray method their kernel calls
+    (ops/kernels.py), written in the program: a Python call and its checks fewer. The shapes
+    and dtypes are the trace's on every call, so the kernel's choice is too."""
+    examples = [a.example if isinstance(a, Traced) else None for a in ins.args]
+    if not all(type(e) is np.ndarray and e.ndim == 2 and e.dtype in _LEAN_DTYPES
+               for e in examples) or type(ins.out.example) is not np.ndarray:
+        return None
+    if ins.function is _dot and len(ins.args) == 2 and not ins.kwargs:
+        a, b = _dot_operands(ins, args)
+        return f"{a}.dot({b})"
+    if ins.function is _sum_along and len(ins.args) == 1 \
+            and ins.kwargs.keys() <= {"axis", "keepdims"}:
+        axis, keepdims = ins.kwargs.get("axis"), ins.kwargs.get("keepdims", False)
+        if type(axis) is not int or type(keepdims) is not bool:
+            return None
+        n, k = examples[0].shape
+        dtype = examples[0].dtype
+        if axis in (1, -1):
+            return f"{args[0]}.dot({constant(_ones(k, dtype))})" + ("[:, None]" if keepdims
+                                                                    else "")
+        if axis in (0, -2):
+            return f"{constant(_ones(n, dtype))}.dot({args[0]})" + ("[None, :]" if keepdims
+                                                                   else "")
+    return None
+
+
+def _dot_operands(ins, args) -> tuple:
+    """The operands of a product of matrices as written in the program: a small transposed
+    matrix (W.T in backward) is copied, since BLAS on the copy and the copy cost less than
+    BLAS on the transposed view."""
+    return tuple(f"{arg}.copy()" if a.example.size <= _SMALL_COPY
+                 and not a.example.flags.c_contiguous else arg
+                 for arg, a in zip(args, ins.args))
+
+
+def _buffered_dot(ins, escaping) -> bool:
+    """A product of two float matrices of one dtype whose result stays inside the program:
+    written into a buffer (numpy's out=), which spares an allocation."""
+    out = ins.out
+    return ins.function is _dot and ins.into is None and not ins.kwargs \
+        and len(ins.args) == 2 and out.code not in escaping \
+        and type(out.example) is np.ndarray and out.example.ndim == 2 \
+        and out.example.nbytes <= _BUFFERED and out.example.dtype in _LEAN_DTYPES \
+        and all(isinstance(a, Traced) and type(a.example) is np.ndarray
+                and a.example.ndim == 2 and a.example.dtype == out.example.dtype
+                for a in ins.args)
+
+
+_SMALL_COPY = 64
+
+
+@lru_cache(maxsize=64)
+def _ones(n: int, dtype) -> np.ndarray:
+    """A read-only vector of ones: sums along an axis are its products with a matrix."""
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def _tapes(instructions, output, expr):
@@ -346,6 +523,68 @@ def _softmax_for_exp_of_log_softmax(instructions, output) -> list:
                 ins.out.code = producer.out.code     # every use of exp(...) reads softmax
                 dropped.add(id(ins))
     return [ins for ins in instructions if id(ins) not in dropped]
+
+
+def _minus_targets_grad_fused(instructions, output) -> list:
+    """g - p * sum(g, axis=-1, keepdims=True) with g = -t, log_softmax's gradient rule under
+    a summed cross-entropy -sum(t * log_softmax(z)), as one operation: p - t where the rows
+    of t sum to exactly 1, checked on every call (activations.minus_targets_grad_into). Four
+    numpy calls, one of them a broadcast over rows, become three cheap ones."""
+    from autograph.ops.activations import minus_targets_grad
+    made = {ins.out.code: (k, ins) for k, ins in enumerate(instructions)
+            if isinstance(ins, Call) and ins.out is not None and ins.into is None
+            and not ins.kwargs}
+    uses = _uses(instructions, output)
+    dropped = set()
+    for k, ins in enumerate(instructions):
+        if not (isinstance(ins, Call) and ins.function is np.subtract and ins.into is None
+                and not ins.kwargs and len(ins.args) == 2
+                and all(isinstance(a, Traced) and a.kind == "value" for a in ins.args)):
+            continue
+        g, u = ins.args
+        k1, first = made.get(g.code, (None, None))
+        _, third = made.get(u.code, (None, None))
+        if first is None or third is None or third.function is not np.multiply \
+                or uses.get(g.code) != 2 or uses.get(u.code) != 1:
+            continue
+        s = next((a for a in third.args if isinstance(a, Traced) and a.kind == "value"
+                  and a.code != g.code and _sums_rows_of(instructions, a, g)), None)
+        p = next((a for a in third.args if a is not s), None)
+        t = next((a for a in first.args if not _minus_ones(a)), None)
+        if s is None or uses.get(s.code) != 1 or first.function is not np.multiply \
+                or not any(_minus_ones(a) for a in first.args) \
+                or not all(isinstance(a, Traced) and a.shape == g.shape and a.dtype == g.dtype
+                           for a in (p, t)) \
+                or g.example.ndim != 2 or g.dtype not in _LEAN_DTYPES \
+                or any(isinstance(i, Effect) or isinstance(i, Call) and i.into is not None
+                       for i in instructions[k1:k]):
+            continue      # (an update between them could change t: its read may not move)
+        dropped.update(id(i) for i in (first, third, _producer(instructions, s)))
+        ins.function, ins.args = minus_targets_grad, (p, t)
+    return [ins for ins in instructions if id(ins) not in dropped]
+
+
+def _producer(instructions, value):
+    return next(i for i in instructions if isinstance(i, Call) and i.out is not None
+                and i.out.code == value.code)
+
+
+def _sums_rows_of(instructions, s, g) -> bool:
+    """s = sum_along(g, axis=-1, keepdims=True) of a matrix g."""
+    ins = _producer(instructions, s)
+    return ins.function is _sum_along and len(ins.args) == 1 \
+        and isinstance(ins.args[0], Traced) and ins.args[0].code == g.code \
+        and ins.kwargs.get("axis") in (1, -1) and type(ins.kwargs.get("axis")) is int \
+        and ins.kwargs.get("keepdims") is True and ins.kwargs.keys() == {"axis", "keepdims"}
+
+
+def _minus_ones(x) -> bool:
+    """A constant whose every entry is -1 (a Python -1, or a stand-in of such an array)."""
+    if type(x) in (int, float):
+        return x == -1
+    return isinstance(x, Traced) and x.kind == "constant" \
+        and isinstance(x.example, np.ndarray) and x.example.size > 0 \
+        and bool(np.all(x.example == -1))
 
 
 def _is_constant(x) -> bool:

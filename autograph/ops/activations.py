@@ -184,3 +184,139 @@ def log_softmax(x, axis=-1):
     array([[    0., -1000.]])
     """
     return _log_softmax_op(x, axis=axis)
+
+
+# --- the same functions written into arrays a caller keeps (autograph.compile's buffers) -------
+# Each maker returns a function of x that computes its function above with the same numpy
+# operations into `out`, an array of the result's shape and dtype that the caller keeps (and
+# that is not x): no allocation, and everything it needs (scratch arrays, constants, numpy's
+# functions, the columns of the array x usually is) looked up once, when it is made. Where the
+# check it makes fails, it is its function above (a new array then, or that function's error).
+# A compiled program makes one per operation; on the tutorial's step they take a fifth off.
+
+def sigmoid_kernel(shape, dtype, out):
+    """x -> `_sigmoid(x)` for float32 or float64 arrays of `shape`, written into `out`.
+
+    >>> x = np.array([-1000.0, -745.0, 0.0, 2.0])
+    >>> sigmoid = sigmoid_kernel(x.shape, x.dtype, np.empty(4))
+    >>> bool(np.array_equal(sigmoid(x), _sigmoid(x)))
+    True
+    """
+    beyond = np.empty(shape, bool)                 # where -x is beyond exp's cap
+    cap, one, _ = _sigmoid_constants(np.dtype(dtype))
+    negative, greater, minimum, exp, add, reciprocal, count = (
+        np.negative, np.greater, np.minimum, np.exp, np.add, np.reciprocal, np.count_nonzero)
+
+    def sigmoid_into(x):
+        z = negative(x, out)
+        greater(z, cap, beyond)
+        minimum(z, cap, out=z)
+        exp(z, z)
+        add(z, one, z)
+        reciprocal(z, z)
+        if count(beyond):           # below -cap: exp(x), through the subnormals to 0
+            with np.errstate(under="ignore"):
+                out[beyond] = exp(x[beyond])
+        return out
+    return sigmoid_into
+
+
+def _rows_kernel(shape, dtype, out, source, finish, fallback):
+    """The part softmax and log-softmax of rows share: x minus each row's largest entry,
+    into `out`, then `finish(out)`; `fallback(x)` where a row's largest entry is not finite or
+    so large (beyond 1e292) that x - max could overflow. `source`: the array x usually is,
+    whose columns are then taken once."""
+    n, k = shape
+    column = np.empty((n, 1), dtype)               # each row's largest entry
+    largest = column[:, 0]
+    magnitude, within = np.empty((n, 1), dtype), np.empty((n, 1), bool)
+    safe = _safe_shift(dtype)
+    maximum, less, absolute, count, subtract = (np.maximum, np.less, np.abs, np.count_nonzero,
+                                                np.subtract)
+    columns = None if source is None else [source[:, j] for j in range(k)]
+
+    def kernel(x):
+        first, second, *rest = columns if x is source else [x[:, j] for j in range(k)]
+        maximum(first, second, out=largest)
+        for c in rest:
+            maximum(largest, c, out=largest)
+        less(absolute(column, magnitude), safe, within)
+        if count(within) != n:
+            return fallback(x, -1)
+        subtract(x, column, out)
+        return finish(out)
+    kernel.__name__ = f"{fallback.__name__[1:]}_rows_into"    # softmax_rows_into
+    return kernel
+
+
+def softmax_rows_kernel(shape, dtype, out, source=None):
+    """x -> `_softmax(x, axis=-1)` for float matrices of `shape` (2 to 16 columns), written
+    into `out`. Each row's sum is repeated along the row by one product with a square of ones:
+    dividing by it is twice as fast as by an (n, 1) column (numpy loops over rows of 3). (Only
+    on finite numbers, here exp(x - max) <= 1: on an infinity BLAS may give NaN.)
+
+    >>> x = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]])
+    >>> softmax = softmax_rows_kernel(x.shape, x.dtype, np.empty((2, 3)))
+    >>> bool(np.allclose(softmax(x), _softmax(x, -1), rtol=1e-15, atol=0))
+    True
+    """
+    ones, wide = np.ones((shape[1], shape[1]), dtype), np.empty(shape, dtype)
+    exp, dot, divide = np.exp, np.dot, np.divide
+
+    def finish(e):
+        exp(e, e)
+        return divide(e, dot(e, ones, out=wide), e)
+    return _rows_kernel(shape, dtype, out, source, finish, _softmax)
+
+
+def log_softmax_rows_kernel(shape, dtype, out, source=None):
+    """x -> `_log_softmax(x, axis=-1)` for float matrices of `shape` (2 to 16 columns),
+    written into `out`. The rows' sums are `_log_softmax`'s own (a product with a vector of
+    ones): near 0, where log(sum) is, an ulp of a sum is a large part of the result.
+
+    >>> x = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]])
+    >>> log_softmax = log_softmax_rows_kernel(x.shape, x.dtype, np.empty((2, 3)))
+    >>> bool(np.array_equal(log_softmax(x), _log_softmax(x, -1)))
+    True
+    """
+    ones, e = np.ones(shape[1], dtype), np.empty(shape, dtype)
+    total = np.empty((shape[0], 1), dtype)
+    sums = total[:, 0]
+    exp, dot, log, subtract = np.exp, np.dot, np.log, np.subtract
+
+    def finish(shifted):
+        dot(exp(shifted, e), ones, out=sums)
+        log(total, total)
+        return subtract(shifted, total, shifted)
+    return _rows_kernel(shape, dtype, out, source, finish, _log_softmax)
+
+
+def minus_targets_grad_kernel(shape, dtype, out):
+    """(p, t) -> log_softmax's gradient rule, g - p * sum(g, axis=-1, keepdims=True), for
+    g = -t: the gradient of the summed cross-entropy -sum(t * log_softmax(z)), p = softmax(z).
+    Where every row of t sums to exactly 1 (one-hot targets), the rows of g sum to -1 and the
+    rule is p - t, bit for bit; otherwise it is computed as the rule says. Written into `out`,
+    which may be p but not t.
+
+    >>> p, t = np.array([[0.25, 0.75], [0.5, 0.5]]), np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> minus_targets_grad_kernel(p.shape, p.dtype, np.empty((2, 2)))(p, t)
+    array([[ 0.25, -0.25],
+           [-0.5 ,  0.5 ]])
+    """
+    n, k = shape
+    ones, total, exact = np.ones(k, dtype), np.empty(n, dtype), np.empty(n, bool)
+    one = np.array(1, dtype)
+    dot, equal, count, subtract, multiply = (np.dot, np.equal, np.count_nonzero, np.subtract,
+                                             np.multiply)
+
+    def minus_targets_grad_into(p, t):
+        if count(equal(dot(t, ones, out=total), one, exact)) == n:
+            return subtract(p, t, out)      # -sum(t) = sum(-t), and g - p * -1 = p - t
+        g = np.negative(t)
+        return subtract(g, multiply(p, g.dot(ones)[:, None], out), out)
+    return minus_targets_grad_into
+
+
+def minus_targets_grad(p, t):
+    """`minus_targets_grad_kernel`'s function, into a new array."""
+    return minus_targets_grad_kernel(p.shape, p.dtype, np.empty(p.shape, p.dtype))(p, t)
