@@ -153,7 +153,7 @@ def _own_arrays(found, seed):
     owned = []
     for node, g in found:
         if not isinstance(g, np.ndarray) or not g.flags.owndata or id(g) in stored \
-                or g is seed:
+                or g is seed or not g.flags.writeable:    # (a rule returned a locked value)
             g = np.array(g, dtype=node.value.dtype)
         stored.add(id(g))
         owned.append((node, g))
