@@ -82,6 +82,7 @@ SPECIAL = {
     "where": (lambda x, y: P["where"](np.array([[True, False], [False, True]]), x, y),
               [normal(2, 2), normal(2, 2)]),
     "norm": (lambda x: P["norm"](x), [normal(3, 2)]),
+    "p_norm": (lambda x: P["p_norm"](x, ord=3, axis=1), [normal(3, 2)]),
     "power": (lambda x, y: P["power"](x, y), [DOMAINS["positive"]((3, 2)), normal(3, 2)]),
 }
 
