@@ -484,30 +484,26 @@ class Primitive:
         if locking:
             # The gradient rules read the operands' arrays, kept in the graph: they become
             # read-only before the forward runs, so that views it makes of them are read-only
-            # too. (Outputs requiring a gradient are locked as they are made, below: this
-            # locks leaves, and constants computed before.) `writable` unlocks a leaf for an
-            # in-place update. A plain array operand is the caller's, to reuse as they like
-            # (a batch buffer): the graph keeps a copy. setflags(False), positional and
-            # unconditional, costs less than reading `.flags.writeable` first.
+            # too: leaves and constants, and a computed value given a new array (outputs
+            # requiring a gradient are locked as they are made, below). `writable` unlocks a
+            # leaf for an in-place update. A plain array operand is the caller's, to reuse as
+            # they like (a batch buffer): the graph keeps a copy. setflags(False), positional
+            # and unconditional, costs less than reading `.flags.writeable` first.
             if count == 1:
-                if not arg.parents:         # (it requires a gradient: if computed, locked)
-                    values[0].setflags(False)
+                values[0].setflags(False)
             elif count == 2:                # the loop below, unrolled: most ops are binary
                 if type(a) is Node:
-                    if not (a.parents and a.requires_grad):
-                        values[0].setflags(False)
+                    values[0].setflags(False)
                 elif type(a) is np.ndarray and a.flags.writeable:
                     values = (a.copy(), values[1])
                 if type(b) is Node:
-                    if not (b.parents and b.requires_grad):
-                        values[1].setflags(False)
+                    values[1].setflags(False)
                 elif type(b) is np.ndarray and b.flags.writeable:
                     values = (values[0], b.copy())
             else:
                 for i, arg in enumerate(args):
                     if type(arg) is Node:
-                        if not (arg.parents and arg.requires_grad):
-                            arg.value.setflags(False)
+                        arg.value.setflags(False)
                     elif type(arg) is np.ndarray and arg.flags.writeable:
                         values = (*values[:i], arg.copy(), *values[i + 1:])
         try:

@@ -282,3 +282,27 @@ def test_second_order_graphs_lock_their_values_and_stay_right(locking):
     t = np.tanh(w.value)
     np.testing.assert_allclose(gw.value, 3 * t ** 2 * (1 - t ** 2), rtol=1e-12)
     np.testing.assert_allclose(g, 3 * t ** 2 * (1 - t ** 2), rtol=1e-12)
+
+
+def test_a_computed_value_given_a_new_array_after_recording_is_refused_by_backward():
+    # sigmoid's own rule reads its output (ans): with a new array it read 5.0, silently
+    w = ag.parameter([1.0, 2.0], name="w")
+    h = ag.sigmoid(w)
+    loss = (h * h).sum()
+    h.value = np.array([5.0, 5.0])
+    with pytest.raises(GraphError, match=r"sigmoid \(2,\) was given a new array after "
+                                         r"multiply was recorded"):
+        loss.backward()
+    assert w.grad is None
+
+
+def test_a_new_array_for_a_computed_value_is_locked_when_recorded(locking):
+    w = ag.parameter([1.0, 2.0], name="w")
+    h = ag.sigmoid(w)
+    h.value = h.value.copy()                             # writable, and not yet read by a graph
+    loss = (h * h).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        h.value[0] = 5.0
+    loss.backward()                                      # the same numbers: the right gradient
+    s = 1 / (1 + np.exp(-np.array([1.0, 2.0])))
+    np.testing.assert_allclose(w.grad, 2 * s * s * (1 - s), rtol=1e-12)
