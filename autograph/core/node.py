@@ -5,6 +5,12 @@ A primitive is a numpy forward function plus one gradient rule per argument. A r
 the inputs, it returns the gradient for its argument. Rules are written with operators and
 autograph functions, so the same rule runs on numpy arrays (first-order backward, fast) and on
 Nodes (``create_graph=True``: the gradient is itself a graph, for higher derivatives).
+
+The rules read the arrays the graph recorded, so those arrays are read-only (see
+`LOCK_RECORDED_LEAVES`): an op's output requiring a gradient from the moment it is made, and
+each Node operand of a recorded op. A write into one, or a view of one, raises numpy's
+"assignment destination is read-only"; `node.value.copy()` is an array of one's own, and
+`writable(p)` the way to update a parameter in place.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ class Node:
     >>> y.backward()
     >>> x.grad
     array([2., 4., 6.])
+    >>> y.value.flags.writeable      # the graph's gradient rules may read it
+    False
     """
 
     __slots__ = ("value", "grad", "name", "op", "parents", "inputs", "params", "requires_grad",
