@@ -262,7 +262,7 @@ class Node:
         if self.parents and self.requires_grad:
             raise TypeError(_computed_value_message(self, f"{self.label}[{index!r}] = ..."))
         raise TypeError(f"{self.label}[{index!r}] = ...: a Node has no item assignment; "
-                        "change a parameter's array through autograph.writable(p), or build "
+                        "change a parameter's array through ag.core.writable(p), or build "
                         "a new value (ag.where, concatenate)")
 
     # --- numpy-style methods ----------------------------------------------------------------

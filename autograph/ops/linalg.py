@@ -771,7 +771,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == 0:
         raise TypeError("numpy.linalg.norm: ord=0 counts the nonzero entries, which has no "
                         "gradient: use np.count_nonzero(x.value)")
-    return _p_norm(x, ord=ord, axis=axis if len(axis) > 1 else axis[0], keepdims=keepdims)
+    return _p_norm(x, ord=ord, axis=axis[0], keepdims=keepdims)     # (one axis: see norm)
 
 
 def _matrix_norm(x, ord, axis, keepdims):
