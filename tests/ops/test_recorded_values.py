@@ -214,3 +214,40 @@ def test_random_chains_refuse_writes_and_keep_their_gradients(steps, seed):
         return
     # a kink (relu, abs, max) within the finite-difference step would spoil the comparison
     check_writes_refused_and_gradient_kept(f, [x0, w0])
+
+
+# --- index arrays: getitem's rule reads the index it was recorded with ---------------------------
+
+INDEXES = {
+    "integer array": lambda: np.array([2, 0, 2]),
+    "boolean mask": lambda: np.array([True, False, True, True]),
+    "list": lambda: [3, 1],
+    "nested list": lambda: [[0, 1], [3, 3]],
+    "tuple of arrays": lambda: (np.array([0, 3]),),
+    "array and slice": lambda: (np.array([1, 2]), slice(None)),
+}
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(sorted(INDEXES)), st.integers(0, 2**16))
+def test_an_index_changed_after_recording_does_not_move_the_gradient(kind, seed):
+    data = np.random.default_rng(seed)
+    x0 = data.standard_normal((4, 2)) if kind == "array and slice" else data.standard_normal(4)
+    index = INDEXES[kind]()
+    x = ag.parameter(x0, name="x")
+    picked = x[index]
+    weights = data.standard_normal(picked.shape)
+    loss = (picked * picked * weights).sum()
+    # the caller reuses their index for something else (the next batch's positions)
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            part[...] = part[::-1] if part.dtype == bool else (part + 1) % 4
+        elif isinstance(part, list):
+            part.reverse()
+            if part and isinstance(part[0], list):
+                part[0][0] = 2
+    loss.backward()
+    expected = np.zeros_like(x0)
+    np.add.at(expected, INDEXES[kind](), 2 * x0[INDEXES[kind]()] * weights)   # by hand
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-12)
