@@ -70,6 +70,7 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset(), 
     pending = {root: seed}      # gradients received so far, by node
     heap = [(-root.order, root)]  # latest-made first: all of a node's consumers come after it
     anomaly = current_modes().anomaly
+    recorded = read is None and not create_graph     # the rules read node.inputs
     while heap:
         order, node = heappop(heap)
         g = pending.pop(node)
@@ -96,11 +97,15 @@ def propagate(root: Node, seed, create_graph: bool = False, wanted=frozenset(), 
                 raise _changed(parent, node, "given a new array")
             if not parent.requires_grad:
                 continue
+            value = parent.value
+            if recorded and value is not inputs[i] and parent.parents:
+                # a computed value given a new array after `node` recorded it: its own rule
+                # would read the new one (as `ans`), this one the old one
+                raise _changed(parent, node, "given a new array")
             if params:
                 contribution = rules[i](g, ans, *inputs, **params)
             else:
                 contribution = rules[i](g, ans, *inputs)
-            value = parent.value
             if contribution.shape != value.shape:
                 if unreduced is not None and not parent.parents:
                     unreduced.setdefault(parent, []).append(contribution)
@@ -153,7 +158,7 @@ def _own_arrays(found, seed):
     owned = []
     for node, g in found:
         if not isinstance(g, np.ndarray) or not g.flags.owndata or id(g) in stored \
-                or g is seed:
+                or g is seed or not g.flags.writeable:    # (a rule returned a locked value)
             g = np.array(g, dtype=node.value.dtype)
         stored.add(id(g))
         owned.append((node, g))

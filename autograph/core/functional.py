@@ -95,8 +95,9 @@ def _evaluate(f, args, kwargs, wrt, given, has_aux=False):
             raise TypeError(f"grad: with has_aux=True, {getattr(f, '__name__', 'f')} must "
                             f"return a pair (output, aux), got {type(out).__name__}")
         out, aux = out
-    nested = recording and isinstance(out, Node) and out.requires_grad and (
-        given or _depends_on_others(out, wrt))
+    outs = _flatten(out)[0]     # jacobian's f may return a container: nested if any part is
+    nested = recording and any(isinstance(o, Node) and o.requires_grad and (
+        given or _depends_on_others(o, wrt)) for o in outs)
     return out, aux, nested
 
 
@@ -159,6 +160,10 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
             fresh.extend(made)
         try:
             out, aux, nested = _evaluate(f, args, kwargs, wrt, given, has_aux)
+            if isinstance(out, (tuple, list, dict)):
+                raise TypeError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, "
+                                f"got a {type(out).__name__}; use jacobian for containers, "
+                                "or has_aux=True to carry values along")
             if np.size(value_of(out)) != 1:
                 raise ValueError(f"grad: {getattr(f, '__name__', 'f')} must return a scalar, "
                                  f"got shape {np.shape(value_of(out))}; use jacobian for "
@@ -195,11 +200,16 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
 def jacobian(f: Callable, argnum: int = 0) -> Callable:
     """The Jacobian of f with respect to args[argnum], shape f(x).shape + x.shape.
 
-    Built row by row with reverse mode, one backward pass per output entry.
+    Built row by row with reverse mode, one backward pass per output entry. As in JAX, x and
+    f(x) may be containers (tuples, lists, dicts, nested): the result has f(x)'s structure,
+    each part of it x's structure, each block of shape f(x)[i].shape + x[j].shape.
 
     >>> jacobian(lambda x: x * x)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
+    >>> jacobian(lambda p: p["a"] * p["b"])({"a": np.array([1.0, 2.0]), "b": np.array(3.0)})
+    {'a': array([[3., 0.],
+           [0., 3.]]), 'b': array([1., 2.])}
     """
 
     def jacobian_f(*args, **kwargs):
@@ -207,18 +217,25 @@ def jacobian(f: Callable, argnum: int = 0) -> Callable:
         args[argnum], leaves, rebuild, given, fresh = _as_leaves(args[argnum])
         try:
             out, _, nested = _evaluate(f, args, kwargs, leaves, given)
-            out_shape = np.shape(value_of(out))
-            rows = []          # per output entry, the gradient for each leaf
-            for k in range(int(np.prod(out_shape))):
-                seed = np.zeros(out_shape, dtype=leaves[0].dtype if leaves else np.float64)
-                seed.reshape(-1)[k] = 1.0
-                rows.append(_derivatives(out, leaves, seed, nested))
+            outs, rebuild_out = _flatten(out)
+            blocks = [_jacobian_blocks(o, leaves, nested) for o in outs]
         finally:
             _retire(fresh)
-        return rebuild([_assemble([row[j] for row in rows], out_shape + x.shape, nested)
-                        for j, x in enumerate(leaves)])
+        return rebuild_out([rebuild(row) for row in blocks])
 
     return jacobian_f
+
+
+def _jacobian_blocks(out, leaves, nested) -> list:
+    """d out / d leaf for each leaf: one backward pass per entry of `out`."""
+    out_shape = np.shape(value_of(out))
+    rows = []          # per output entry, the gradient for each leaf
+    for k in range(int(np.prod(out_shape))):
+        seed = np.zeros(out_shape, dtype=leaves[0].dtype if leaves else np.float64)
+        seed.reshape(-1)[k] = 1.0
+        rows.append(_derivatives(out, leaves, seed, nested))
+    return [_assemble([row[j] for row in rows], out_shape + x.shape, nested)
+            for j, x in enumerate(leaves)]
 
 
 def _assemble(rows: list, shape: tuple, nested: bool):
@@ -232,9 +249,15 @@ def _assemble(rows: list, shape: tuple, nested: bool):
 def hessian(f: Callable, argnum: int = 0) -> Callable:
     """The matrix of second derivatives of a scalar function: jacobian(grad(f)).
 
+    For a container x (tuple, list, dict), as in JAX, ``H[i][j]`` is the block
+    d^2 f / dx[i] dx[j], of shape x[i].shape + x[j].shape.
+
     >>> hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
     array([[ 6.,  0.],
            [ 0., 12.]])
+    >>> H = hessian(lambda p: (p[0] ** 2 * p[1]).sum())((np.array([1.0, 2.0]), np.array(3.0)))
+    >>> H[0][1]                                 # d2f / da db = 2a
+    array([2., 4.])
     """
     return jacobian(grad(f, argnum), argnum)
 
@@ -249,9 +272,14 @@ def hvp(f: Callable, argnum: int = 0) -> Callable:
 
     def hvp_f(*args):
         *args, v = args
+        directions = _flatten(v)[0]      # v has x's structure (arrays, tuples, lists, dicts)
 
         def directional(*inner):
-            return (grad_f(*inner) * v).sum()
+            gradients = _flatten(grad_f(*inner))[0]
+            if len(gradients) != len(directions):
+                raise ValueError(f"hvp: the vector has {len(directions)} arrays, but argument "
+                                 f"{argnum} has {len(gradients)}; give v the structure of x")
+            return sum((g * d).sum() for g, d in zip(gradients, directions))
 
         return grad(directional, argnum)(*args)
 

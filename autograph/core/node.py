@@ -5,6 +5,12 @@ A primitive is a numpy forward function plus one gradient rule per argument. A r
 the inputs, it returns the gradient for its argument. Rules are written with operators and
 autograph functions, so the same rule runs on numpy arrays (first-order backward, fast) and on
 Nodes (``create_graph=True``: the gradient is itself a graph, for higher derivatives).
+
+The rules read the arrays the graph recorded, so those arrays are read-only (see
+`LOCK_RECORDED_LEAVES`): an op's output requiring a gradient from the moment it is made, and
+each Node operand of a recorded op. A write into one, or a view of one, raises numpy's
+"assignment destination is read-only"; `node.value.copy()` is an array of one's own, and
+`writable(p)` the way to update a parameter in place.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ class Node:
     >>> y.backward()
     >>> x.grad
     array([2., 4., 6.])
+    >>> y.value.flags.writeable      # the graph's gradient rules may read it
+    False
     """
 
     __slots__ = ("value", "grad", "name", "op", "parents", "inputs", "params", "requires_grad",
@@ -249,6 +257,14 @@ class Node:
     def __getitem__(self, index):
         return getitem(self, index)
 
+    def __setitem__(self, index, value):
+        # numpy's item assignment has no gradient rule here: say what to do instead
+        if self.parents and self.requires_grad:
+            raise TypeError(_computed_value_message(self, f"{self.label}[{index!r}] = ..."))
+        raise TypeError(f"{self.label}[{index!r}] = ...: a Node has no item assignment; "
+                        "change a parameter's array through ag.core.writable(p), or build "
+                        "a new value (ag.where, concatenate)")
+
     # --- numpy-style methods ----------------------------------------------------------------
     @property
     def T(self):
@@ -349,9 +365,10 @@ class Node:
 
 
 _NO_PARAMS: dict = {}
-# Recording an op makes the arrays of its leaves read-only until `writable` unlocks one
-# (issue 10, item 2). Off until the optimizers' step (nn/optim.py) and the loading of weights
-# into a model (nn/layers.py, np.copyto) change parameters through `writable`: then on.
+# Recording an op makes the arrays its gradient rules read-only: its output's (if it requires
+# a gradient) as it is made, and its operands' (leaves, constants), until `writable` unlocks a
+# leaf (issue 10, item 2). The optimizers' step (nn/optim.py) and the loading of weights into
+# a model (nn/layers.py, np.copyto) change parameters through `writable`. False turns it off.
 LOCK_RECORDED_LEAVES = True
 # The dtypes a Node holds without a second look; others go through `check_real`.
 _REAL_DTYPES = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.float16, np.bool_,
@@ -471,19 +488,30 @@ class Primitive:
             if not traced:
                 return self.forward(*args, **params)
         modes = current_modes()
-        if requires_grad and modes.grad_enabled and LOCK_RECORDED_LEAVES:
-            # The graph keeps the arrays of its leaves: they become read-only before the
-            # forward runs, so that views it makes of them are read-only too. `writable`
-            # unlocks one for an in-place update (see there). A plain array operand is the
-            # caller's, to reuse as they like (a batch buffer): the graph keeps a copy.
+        locking = requires_grad and modes.grad_enabled and LOCK_RECORDED_LEAVES
+        if locking:
+            # The gradient rules read the operands' arrays, kept in the graph: they become
+            # read-only before the forward runs, so that views it makes of them are read-only
+            # too: leaves and constants, and a computed value given a new array (outputs
+            # requiring a gradient are locked as they are made, below). `writable` unlocks a
+            # leaf for an in-place update. A plain array operand is the caller's, to reuse as
+            # they like (a batch buffer): the graph keeps a copy. setflags(False), positional
+            # and unconditional, costs less than reading `.flags.writeable` first.
             if count == 1:
-                if not arg.parents and values[0].flags.writeable:
-                    values[0].setflags(write=False)
+                values[0].setflags(False)
+            elif count == 2:                # the loop below, unrolled: most ops are binary
+                if type(a) is Node:
+                    values[0].setflags(False)
+                elif type(a) is np.ndarray and a.flags.writeable:
+                    values = (a.copy(), values[1])
+                if type(b) is Node:
+                    values[1].setflags(False)
+                elif type(b) is np.ndarray and b.flags.writeable:
+                    values = (values[0], b.copy())
             else:
                 for i, arg in enumerate(args):
                     if type(arg) is Node:
-                        if not arg.parents and arg.value.flags.writeable:
-                            arg.value.setflags(write=False)
+                        arg.value.setflags(False)
                     elif type(arg) is np.ndarray and arg.flags.writeable:
                         values = (*values[:i], arg.copy(), *values[i + 1:])
         try:
@@ -492,6 +520,11 @@ class Primitive:
             raise ShapeError(self.failure_message(args, values, params, error)) from error
         if type(value) is not np.ndarray:    # numpy returns scalars for 0-d results
             value = np.asarray(value)
+        if locking:
+            # Gradient rules read this value (as `ans`, or as a consumer's input): written in
+            # place, it would change the gradient without a word. Locked before anyone can
+            # take a view of it, so views of it are read-only too.
+            value.setflags(False)
         if value.dtype not in _REAL_DTYPES:    # complex (x * 1j), object, strings: refused
             check_real(value, self.failure_message(args, values, params, None, bare=True))
         node = _new_node(Node)
@@ -535,6 +568,10 @@ def writable(node: Node) -> np.ndarray:
     that ``w.value *= 10``, or a write through a view, raises at once) and this unlocks one,
     copying it only if it is a view of another locked array.
 
+    A value computed by an op and requiring a gradient is refused: its own gradient rule
+    reads it, and renumbering it could not tell that rule the value changed. Take
+    ``node.value.copy()`` for an array of your own.
+
     >>> w = ag.parameter([1.0, 2.0], name="w")
     >>> loss = (w * 3.0).sum()
     >>> writable(w)[0] = 5.0                       # e.g. an optimizer step
@@ -544,6 +581,8 @@ def writable(node: Node) -> np.ndarray:
     >>> (w * 3.0).sum().backward(); w.grad           # a graph recorded after the change
     array([3., 3.])
     """
+    if node.parents and node.requires_grad:
+        raise ValueError(_computed_value_message(node, "writable"))
     value = node.value
     if not isinstance(value, np.ndarray):   # a stand-in inside autograph.compile's trace: it
         value.trace.writable(node)           # records the update, the replay calls writable
@@ -556,6 +595,14 @@ def writable(node: Node) -> np.ndarray:
             node.value = value = value.copy()
     node.order = next(_creation)
     return value
+
+
+def _computed_value_message(node: Node, what: str) -> str:
+    return (f"{what}: {describe(node)} is computed by {node.op.name}, and the gradient rules "
+            "of its graph read its value: changed in place, it would change the gradient "
+            "without a word, so it is read-only. For an array of your own take "
+            "node.value.copy(); for a new value in the graph compute one (ag.where, "
+            "concatenate, or x * mask); to change a parameter use ag.core.writable(p)")
 
 
 def check_real(value: np.ndarray, what: str, given: str | None = None) -> None:

@@ -190,9 +190,16 @@ def _safe_log(x):
 arctan2 = _binary("arctan2", np.arctan2,
                   lambda g, ans, a, b: g * b / (a * a + b * b),
                   lambda g, ans, a, b: -g * a / (a * a + b * b))
+
+
+def _hypot_rule(g, ans, x):
+    # x / hypot, and 0 at (0, 0) (a subgradient, as for the 2-norm at 0) rather than 0 / 0
+    return g * x / where(value_of(ans) == 0, 1.0, ans)
+
+
 hypot = _binary("hypot", np.hypot,
-                lambda g, ans, a, b: g * a / ans,
-                lambda g, ans, a, b: g * b / ans)
+                lambda g, ans, a, b: _hypot_rule(g, ans, a),
+                lambda g, ans, a, b: _hypot_rule(g, ans, b))
 logaddexp = _binary("logaddexp", np.logaddexp,
                     lambda g, ans, a, b: g * exp(a - ans),
                     lambda g, ans, a, b: g * exp(b - ans))

@@ -709,6 +709,24 @@ _norm2 = Primitive("norm", lambda x, axis=None, keepdims=False:
                    _norm2_grad, kind="linalg")
 
 
+def _p_norm_grad(g, ans, x, ord, axis=None, keepdims=False):
+    # d/dx_i (sum |x|^p)^(1/p) = sign(x_i) (|x_i| / norm)^(p-1). At x_i = 0 that is 0 for
+    # p > 1 and 0 / 0 or inf * 0 below; 0 is taken there (a subgradient for p >= 1, and for
+    # p < 1 the central difference of the cusp |x_i|^p), and where the norm is 0 (x = 0, or
+    # any x_i = 0 for p < 0: the norm is then 0 all around).
+    x_value, norm = value_of(x), _kept(ans, x, axis, keepdims)
+    norm_value = value_of(norm)
+    live = (x_value != 0) & (norm_value != 0)
+    safe_x = where(live, x, 1.0)
+    ratio = absolute(safe_x) / where(norm_value == 0, 1.0, norm)
+    return where(live, _kept(g, x, axis, keepdims) * np.sign(x_value) * ratio ** (ord - 1), 0.0)
+
+
+_p_norm = Primitive("p_norm", lambda x, ord, axis=None, keepdims=False:
+                    np.linalg.norm(x, ord, axis, keepdims),
+                    _p_norm_grad, kind="linalg")
+
+
 def _min(x, axis, keepdims=False):
     return -amax(-x, axis=axis, keepdims=keepdims)
 
@@ -717,7 +735,8 @@ def _min(x, axis, keepdims=False):
 def norm(x, ord=None, axis=None, keepdims=False):
     """Vector and matrix norms, as `numpy.linalg.norm`: for vectors ord None/2, 1, inf, -inf
     and any other number p (sum |x|^p)^(1/p); for matrices (`axis` a pair) None/'fro', 'nuc',
-    1, -1, 2, -2, inf, -inf. The 2-norm's gradient x / |x| is taken as 0 at x = 0.
+    1, -1, 2, -2, inf, -inf. The 2-norm's gradient x / |x| is taken as 0 at x = 0, and a
+    p-norm's as 0 at entries x_i = 0 (and where the norm is 0).
 
     >>> norm(np.array([3.0, 4.0]))
     np.float64(5.0)
@@ -752,8 +771,7 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == 0:
         raise TypeError("numpy.linalg.norm: ord=0 counts the nonzero entries, which has no "
                         "gradient: use np.count_nonzero(x.value)")
-    total = sum(absolute(x) ** ord, axis=axis, keepdims=keepdims)
-    return total ** np.reciprocal(ord, dtype=np.result_type(value_of(total)))
+    return _p_norm(x, ord=ord, axis=axis[0], keepdims=keepdims)     # (one axis: see norm)
 
 
 def _matrix_norm(x, ord, axis, keepdims):

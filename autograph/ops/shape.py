@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy as copy_module      # `copy` is numpy.copy's name here
+
 import numpy as np
 
 from autograph.core.dispatch import constant_result, implements, reject
@@ -87,12 +89,22 @@ getitem = Primitive("getitem", lambda x, index: x[index],
                     explain=lambda x, index: f"index {index!r} does not fit shape {np.shape(x)}")
 
 
+def _own_index(part):
+    # getitem's gradient rule reads the index it was recorded with: an index array or list is
+    # the caller's, to change afterwards (a batch's positions), so the graph keeps a copy
+    if isinstance(part, Node):
+        part = part.value
+    if isinstance(part, np.ndarray):
+        return part.copy()
+    if isinstance(part, list):
+        return copy_module.deepcopy(part)
+    return part
+
+
 def _unwrap_index(index):
-    if isinstance(index, Node):
-        return index.value
     if isinstance(index, tuple):
-        return tuple(i.value if isinstance(i, Node) else i for i in index)
-    return index
+        return tuple(_own_index(i) for i in index)
+    return _own_index(index)
 
 
 def take(x, index):

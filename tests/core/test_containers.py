@@ -4,6 +4,7 @@ containers, JAX's pytrees) and give gradients in the same structure."""
 from collections import namedtuple
 
 import numpy as np
+import pytest
 
 import autograph as ag
 
@@ -61,3 +62,87 @@ def test_second_derivatives_through_a_container():
     # d/dx of d/dx (x^3 y) = 6 x y
     d2 = ag.grad(lambda x: ag.grad(lambda p: p[0] ** 3 * p[1])([x, np.array(2.0)])[0])
     assert d2(1.5) == 6 * 1.5 * 2.0
+
+
+# --- hessian, hvp and jacobian's outputs: containers in, containers out (JAX's pytrees) ------
+
+def cubic(p):
+    # f = sum(a^2 b) + sum(a^3) + b c^2, a vector, b and c scalars
+    return (p["a"] ** 2 * p["b"]).sum() + (p["a"] ** 3).sum() + p["b"] * p["c"] ** 2
+
+
+POINT = {"a": np.array([1.0, -2.0]), "b": np.array(3.0), "c": np.array(0.5)}
+
+
+def cubic_hessian(p):
+    """The blocks of cubic's Hessian, by hand."""
+    a, b, c = p["a"], p["b"], p["c"]
+    return {"a": {"a": np.diag(2 * b + 6 * a), "b": 2 * a, "c": np.zeros(2)},
+            "b": {"a": 2 * a, "b": np.array(0.0), "c": np.array(2 * c)},
+            "c": {"a": np.zeros(2), "b": np.array(2 * c), "c": np.array(2 * b)}}
+
+
+def test_the_hessian_of_a_dict_is_a_dict_of_dicts_of_blocks():
+    # it was silently all zeros: jacobian took grad's dict output for a constant
+    H = ag.hessian(cubic)(POINT)
+    expected = cubic_hessian(POINT)
+    assert set(H) == set(expected) and all(set(H[k]) == set(expected[k]) for k in H)
+    for i in expected:
+        for j in expected[i]:
+            assert H[i][j].shape == POINT[i].shape + POINT[j].shape, (i, j)
+            np.testing.assert_allclose(H[i][j], expected[i][j], rtol=1e-12, err_msg=f"{i}{j}")
+
+
+def test_the_hessian_of_a_tuple_against_finite_differences_of_the_gradient():
+    def f(p):
+        x, y = p
+        return (np.sin(x) * y[:2]).sum() * y[2] + (x ** 2).sum() * (y ** 2).sum()
+    x0, y0 = np.array([0.3, -0.7]), np.array([1.1, 0.4, -0.9])
+    H = ag.hessian(f)((x0, y0))
+    assert isinstance(H, tuple) and isinstance(H[0], tuple)
+    eps = 1e-6
+    for j, (base, shape) in enumerate([(x0, (2,)), (y0, (3,))]):
+        for k in range(base.size):
+            step = [x0.copy(), y0.copy()]
+            step[j][k] += eps
+            up = ag.grad(f)(tuple(step))
+            step[j][k] -= 2 * eps
+            down = ag.grad(f)(tuple(step))
+            for i in range(2):
+                column = (up[i] - down[i]) / (2 * eps)      # d grad_i / d p_j[k]
+                np.testing.assert_allclose(H[i][j][..., k], column, rtol=1e-6, atol=1e-8)
+
+
+def test_hvp_takes_a_vector_of_the_argument_s_structure():
+    v = {"a": np.array([1.0, 0.5]), "b": np.array(-1.0), "c": np.array(2.0)}
+    Hv = ag.hvp(cubic)(POINT, v)
+    H = cubic_hessian(POINT)
+    for i in H:
+        expected = sum(np.tensordot(H[i][j], v[j], axes=v[j].ndim) for j in H[i])
+        np.testing.assert_allclose(Hv[i], expected, rtol=1e-12, err_msg=i)
+    with pytest.raises(ValueError, match="hvp: the vector has 1 arrays, but argument 0 has 3"):
+        ag.hvp(cubic)(POINT, np.array(1.0))
+
+
+def test_jacobian_of_a_function_returning_a_container():
+    a, b = np.array([1.0, 2.0]), np.array(3.0)
+    J = ag.jacobian(lambda p: {"prod": p[0] * p[1], "sum": p[0].sum()})((a, b))
+    np.testing.assert_array_equal(J["prod"][0], np.diag([3.0, 3.0]))
+    np.testing.assert_array_equal(J["prod"][1], [1.0, 2.0])
+    np.testing.assert_array_equal(J["sum"][0], [1.0, 1.0])
+    np.testing.assert_array_equal(J["sum"][1], 0.0)
+    J = ag.jacobian(lambda x: [x * x, 2.0])(a)         # a constant part: zeros, its shape
+    np.testing.assert_array_equal(J[0], np.diag(2 * a))
+    np.testing.assert_array_equal(J[1], [0.0, 0.0])
+
+
+def test_a_container_hessian_nests_inside_grad():
+    # d/ds of sum(H_ab) for f = sum(a^2 b) s: H_ab = 2 a s, so the answer is 2 sum(a)
+    def outer(s):
+        return ag.hessian(lambda p: (p["a"] ** 2 * p["b"]).sum() * s)(POINT)["a"]["b"].sum()
+    assert ag.grad(outer)(2.0) == 2 * POINT["a"].sum()
+
+
+def test_grad_refuses_a_container_output_by_name():
+    with pytest.raises(TypeError, match="grad: <lambda> must return a scalar, got a dict"):
+        ag.grad(lambda x: {"loss": (x * x).sum()})(np.array([1.0]))

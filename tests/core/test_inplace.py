@@ -193,3 +193,116 @@ def test_writable_keeps_a_view_of_an_unlocked_array_shared(locking):
     (w * 2.0).sum()                                     # locks the view, not its base
     writable(w)[0] = 7.0
     assert tied.value[0] == 7.0 and np.shares_memory(w.value, tied.value)
+
+
+# --- recorded intermediate values: read-only as they are made ---------------------------------
+
+def test_the_issue_write_into_an_intermediate_is_refused_and_the_gradient_kept(locking):
+    w = ag.parameter(np.array([1.0, 2.0]), name="w")
+    h = ag.sigmoid(w)
+    loss = (h * h).sum()
+    for write in (lambda: h.value.__setitem__(0, 5.0),              # h.value[0] = 5.0
+                  lambda: h.value[0:1].__setitem__(0, 5.0),         # through a view
+                  lambda: np.asarray(h.value).__setitem__(0, 5.0),
+                  lambda: h.value.__imul__(2.0)):
+        with pytest.raises(ValueError, match="read-only"):
+            write()
+    loss.backward()
+    s = 1 / (1 + np.exp(-np.array([1.0, 2.0])))                   # d/dw sum(s^2) = 2 s s (1 - s)
+    np.testing.assert_allclose(w.grad, 2 * s * s * (1 - s), rtol=1e-12)
+    w.grad[0] = 0.0                                              # gradients stay the caller's
+
+
+def test_an_intermediate_is_not_handed_out_by_writable_nor_changed_through_the_node(locking):
+    w = ag.parameter([1.0, 2.0], name="w")
+    h = ag.sigmoid(w)
+    with pytest.raises(ValueError, match=r"writable: sigmoid \(2,\) is computed by sigmoid.*"
+                                         r"node\.value\.copy\(\)"):
+        writable(h)
+    with pytest.raises(TypeError, match=r"sigmoid \(2,\) is computed by sigmoid"):
+        h[0] = 5.0
+    own = h.value.copy()                                         # the way out the error names
+    own[0] = 5.0
+    assert h.value[0] != 5.0
+    c = ag.constant([1.0, 2.0], name="c")
+    with pytest.raises(TypeError, match=r"c\[0\] = \.\.\.: a Node has no item assignment"):
+        c[0] = 5.0
+
+
+def test_a_constant_computed_before_is_locked_when_a_recorded_op_reads_it(locking):
+    w = ag.parameter([1.0, 2.0], name="w")
+    scale = ag.constant([3.0, 4.0]) * 2.0                        # computed, no gradient
+    scale.value[0] = 10.0                                        # not read by any graph yet
+    loss = (w * scale).sum()                                     # multiply's rule for w reads it
+    with pytest.raises(ValueError, match="read-only"):
+        scale.value[0] = 100.0
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [10.0, 8.0])
+
+
+def test_values_without_a_gradient_to_come_stay_writable(locking):
+    w = ag.parameter([1.0, 2.0])
+    with ag.no_grad():
+        h = ag.sigmoid(w)
+    c = ag.exp(ag.constant([1.0, 2.0]))
+    h.value[0] = 5.0
+    c.value[0] = 5.0
+    assert h.value[0] == 5.0 == c.value[0]
+
+
+def test_intermediates_are_not_locked_with_the_lock_off(monkeypatch):
+    monkeypatch.setattr(node_module, "LOCK_RECORDED_LEAVES", False)
+    w = ag.parameter([1.0, 2.0])
+    h = ag.sigmoid(w)
+    assert h.value.flags.writeable and w.value.flags.writeable
+
+
+@pytest.mark.parametrize("make", [
+    lambda w: w.sum(),                            # numpy gives a float64 scalar: a 0-d array
+    lambda w: ag.astype(w * 1.0, np.float64),     # the very array of its input
+    lambda w: w[0],                               # a view of a leaf
+    lambda w: (w * 2.0).reshape(2, 1),            # a view of an intermediate
+    lambda w: (w * 2.0).T,
+])
+def test_what_ops_return_is_locked_whatever_it_is(locking, make):
+    w = ag.parameter([1.0, 2.0], name="w")
+    y = make(w)
+    assert type(y.value) is np.ndarray and not y.value.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        y.value[...] = 5.0
+
+
+def test_second_order_graphs_lock_their_values_and_stay_right(locking):
+    w = ag.parameter([0.5, -1.0], name="w")
+    loss = (ag.tanh(w) ** 3).sum()
+    g = ag.grad(lambda v: (ag.tanh(v) ** 3).sum())(w.value.copy())
+    loss.backward(create_graph=True)
+    gw = w.grad
+    assert isinstance(gw, ag.Node) and not gw.value.flags.writeable
+    t = np.tanh(w.value)
+    np.testing.assert_allclose(gw.value, 3 * t ** 2 * (1 - t ** 2), rtol=1e-12)
+    np.testing.assert_allclose(g, 3 * t ** 2 * (1 - t ** 2), rtol=1e-12)
+
+
+def test_a_computed_value_given_a_new_array_after_recording_is_refused_by_backward():
+    # sigmoid's own rule reads its output (ans): with a new array it read 5.0, silently
+    w = ag.parameter([1.0, 2.0], name="w")
+    h = ag.sigmoid(w)
+    loss = (h * h).sum()
+    h.value = np.array([5.0, 5.0])
+    with pytest.raises(GraphError, match=r"sigmoid \(2,\) was given a new array after "
+                                         r"multiply was recorded"):
+        loss.backward()
+    assert w.grad is None
+
+
+def test_a_new_array_for_a_computed_value_is_locked_when_recorded(locking):
+    w = ag.parameter([1.0, 2.0], name="w")
+    h = ag.sigmoid(w)
+    h.value = h.value.copy()                             # writable, and not yet read by a graph
+    loss = (h * h).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        h.value[0] = 5.0
+    loss.backward()                                      # the same numbers: the right gradient
+    s = 1 / (1 + np.exp(-np.array([1.0, 2.0])))
+    np.testing.assert_allclose(w.grad, 2 * s * s * (1 - s), rtol=1e-12)

@@ -11,6 +11,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograph as ag
 from autograph.core import ShapeError
+from tests.helpers import assert_second_derivatives_close
 
 
 def grad_of(f, *values):
@@ -42,6 +43,19 @@ KINKS = [
     ("d(a**b)/db = a**b log a at a > 0", ag.power, [[2.0], [3.0]],
      [[12.0], [8.0 * np.log(2.0)]]),
     ("d(a**b)/da = b a**(b-1) at a = 0", ag.power, [[0.0], [3.0]], [[0.0], [0.0]]),
+    # hypot and p-norms at 0: 0, as the 2-norm's x / |x| at x = 0 (a subgradient; by symmetry
+    # also the central difference). They were nan (0 / 0, inf * 0).
+    ("hypot'(0, 0) = 0", np.hypot, [[0.0, 0.0, 3.0], [0.0, 2.0, 4.0]],
+     [[0.0, 0.0, 0.6], [0.0, 1.0, 0.8]]),
+    ("norm(x, 3) at x = 0: 0", lambda x: np.linalg.norm(x, 3), [[0.0, 0.0, 0.0]],
+     [[0.0, 0.0, 0.0]]),
+    ("norm(x, 3) at a zero entry: x_i^2 / norm^2", lambda x: np.linalg.norm(x, 3),
+     [[0.0, 1.0, 2.0]], [[0.0, 9.0 ** (-2 / 3), 4 * 9.0 ** (-2 / 3)]]),
+    ("norm(x, 0.5) at a zero entry: 0 there, sqrt(norm / x_i) elsewhere",
+     lambda x: np.linalg.norm(x, 0.5), [[0.0, 1.0, 2.0]],
+     [[0.0, 1 + np.sqrt(2.0), (1 + np.sqrt(2.0)) / np.sqrt(2.0)]]),
+    ("vector_norm(x, 4) along an axis, one row 0", lambda x: np.linalg.vector_norm(x, ord=4, axis=1),
+     [[[0.0, 0.0], [1.0, -1.0]]], [[[0.0, 0.0], [2.0 ** -0.75, -(2.0 ** -0.75)]]]),
 ]
 
 
@@ -59,6 +73,48 @@ def test_the_exponent_gradient_at_a_negative_base_is_refused():
     a, b = ag.parameter([-2.0], name="a"), ag.constant([2.0])
     (a ** b).sum().backward()                     # the base's slope exists: b a**(b-1)
     np.testing.assert_array_equal(a.grad, [-4.0])
+
+
+@pytest.mark.filterwarnings("error")
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.0, 0.5, -0.7, 1.3, -2.0]), min_size=1, max_size=5),
+       st.sampled_from([0.5, 1.5, 3, 4, 7.5]), st.booleans())
+def test_p_norms_with_zero_entries_match_central_differences(entries, p, as_hypot):
+    # at a zero entry |x_i|^p is even in x_i: its central difference is 0, the engine's choice
+    x = np.array(entries)
+    if as_hypot:
+        x = np.resize(x, 2)
+        def f(v):
+            return np.hypot(v[0], v[1])
+    else:
+        def f(v):
+            return np.linalg.norm(v, p)
+    eps = 1e-7
+    expected = np.zeros_like(x)
+    for i in range(x.size):
+        step = np.zeros_like(x)
+        step[i] = eps
+        expected[i] = (f(x + step) - f(x - step)) / (2 * eps)
+    got = ag.grad(f)(x)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_negative_order_norm_with_a_zero_entry_is_0_and_so_is_its_gradient():
+    # (sum |x|^p)^(1/p), p < 0: a zero entry makes the norm 0 near it whatever the others are
+    x = ag.parameter([0.0, 1.0, 2.0])
+    with np.errstate(divide="ignore"):                  # numpy's own forward divides by 0
+        y = np.linalg.norm(x, -1)
+        assert y.value == np.linalg.norm(x.value, -1) == 0.0
+        with np.errstate(all="raise"):                  # the gradient rule divides by nothing
+            y.backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])
+
+
+def test_p_norm_second_derivatives_away_from_zero():
+    x = np.array([0.3, -1.2, 2.0])
+    for p in (0.5, 3, 4.5):
+        assert_second_derivatives_close(lambda v: np.linalg.norm(v, p), x)
+    assert_second_derivatives_close(lambda a, b: np.hypot(a, b), x, x[::-1].copy())
 
 
 def test_sqrt_at_zero_has_an_infinite_slope():
