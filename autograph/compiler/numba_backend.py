@@ -1,17 +1,36 @@
-"""backend="numba": stretches of the program's operations on small arrays executed by one tape
-interpreter, compiled once per machine (numba's `cache=True`), instead of a numpy call each.
+"""backend="numba": stretches of a program run by one tape interpreter, compiled once per machine.
 
-Elementwise operations (with numpy's broadcasting of matrices, rows, columns and numbers),
-matrix products, sums along an axis, softmax and log-softmax along rows, transposes and
-broadcasts of arrays of at most two dimensions and `SMALL` entries become rows of a tape:
-(opcode, destination, operands, shape, strides). Their values live in one flat arena per dtype,
-preallocated for the program, so a backward pass reads the forward values where they were
-left. Values from outside a stretch are copied in before it; values needed after it are read
-out of the arena.
+A *segment* is a stretch of consecutive operations that the interpreter `run_tape` can do:
+elementwise arithmetic (numpy's broadcasting of matrices, rows, columns and numbers), exp, log,
+tanh, sigmoid, ReLU, matrix products, sums along an axis, softmax and log-softmax along rows,
+transposes and broadcasts of arrays of at most two dimensions; the gradients that `backward()`
+stores (when the `.grad` they go to is None, as after `zero_grad()`), and in-place updates of a
+parameter (`p -= lr * p.grad`). Each becomes a row of a tape: (opcode, destination, operands,
+shape, strides). The values live in one flat arena per dtype, preallocated with the program, so a
+backward pass reads the forward values where they were left, and a whole training step is one
+call of the interpreter.
 
-Sums and matrix products add in a different order than numpy's and BLAS's, and numba's exp,
-tanh and log may round differently in the last bit: results agree with eager mode to about
-1e-15 relative per operation. numba does not raise numpy's floating-point warnings.
+The arrays a segment reads from outside, parameters and arguments, are read through their
+addresses, kept between calls while the same array objects come back (`refresh` takes them
+again when one changes: about 1 us an array); an updated parameter is written back into its own
+array, in place, as eager mode does. The gradients come out in one new array per call, a view
+of which becomes each `.grad` (a caller may keep it: nobody else writes to it).
+
+Why one interpreter and not code generated per program: numba compiles the interpreter once
+per machine (`cache=True`, a few seconds cold, about 0.1 s to load), while straight-line
+numba code per graph took 18-24 s to compile for the tutorial's step. Why not a numpy call
+per operation: on the tutorial's 300 x 3 matrices numpy pays about 1 us a call, more than the
+work; the interpreter pays about 20 ns a row. Each opcode picks a loop by layout (contiguous
+operands as one flat loop, a row or a column broadcast, a number) so that LLVM vectorises it.
+
+What can differ from eager mode in the last bits: sums and matrix products add in another
+order than numpy's and BLAS's; numba's exp, tanh and log (the C library's) may round
+differently from numpy's SIMD ones in the last bit; float32 products and sums accumulate in
+float64. Results agree with eager mode to about 1e-15 relative per operation (float32: 1e-7).
+What does not differ: a sigmoid below -cap is exp(x), as eager's; overflow gives inf; NaN
+propagates; a softmax or log-softmax of a row whose largest entry is -inf or +inf raises
+eager's ValueError, naming the row (the interpreter stops there, before any update is written).
+numba does not raise numpy's floating-point warnings.
 
 numba is an optional extra (`pip install autograph[jit]`).
 """
@@ -22,165 +41,330 @@ import numpy as np
 
 try:
     import numba
+    from numba import types
+    from numba.extending import intrinsic
 except ImportError:              # the optional extra is not installed
     numba = None
 
-from autograph.compiler.trace import Call, Traced
+from autograph.compiler.trace import Call, ClearGrad, Grads, Traced
 
-# Values up to this many entries go through the tape; larger ones stay numpy's. The tape's
-# loops are scalar (about 4 ns an entry here, exp included), numpy's are vectorised (about
-# 1 us a call plus 0.5 ns an entry): on the tutorial's 300 x 3 matrices the tape measured
-# 1.2x slower than the numpy replay, on a chain of 8 numbers 14x faster.
-SMALL = 256
+# Values up to this many entries go through the tape. Above it numpy's calls cost little more
+# than their work, and the interpreter's scalar exp (4.4 ns an entry against numpy's 1.1 ns)
+# and its loops would lose; the tutorial's largest value has 900 entries.
+SMALL = 16384
 
 (ADD, SUBTRACT, MULTIPLY, DIVIDE, MAXIMUM, MINIMUM, NEGATIVE, EXP, LOG, TANH, SIGMOID, SQRT,
  ABSOLUTE, SQUARE, RECIPROCAL, RELU, COPY, MATMUL, SUM_ROWS, SUM_COLUMNS, SOFTMAX,
- LOG_SOFTMAX) = range(22)
+ LOG_SOFTMAX, TRANSPOSE, LOAD, STORE, GRAD) = range(26)
 _BINARY = {np.add: ADD, np.subtract: SUBTRACT, np.multiply: MULTIPLY, np.divide: DIVIDE,
            np.maximum: MAXIMUM, np.minimum: MINIMUM}
 _UNARY = {np.negative: NEGATIVE, np.exp: EXP, np.log: LOG, np.tanh: TANH, np.sqrt: SQRT,
           np.absolute: ABSOLUTE, np.square: SQUARE, np.reciprocal: RECIPROCAL}
+# Arena entries 0 and 1 hold the sigmoid's cap and a dummy: every arena starts with them.
+_RESERVED = 2
 
 if numba is not None:
+    @intrinsic
+    def _pointer(typingctx, address, like):
+        """The address (an integer) as a pointer to entries of `like`'s dtype."""
+        pointer = types.CPointer(like.dtype)
+
+        def codegen(context, builder, signature, args):
+            return builder.inttoptr(args[0], context.get_value_type(pointer))
+        return pointer(types.intp, like), codegen
+
+    @numba.njit
+    def _full(s0, s1, m, n):
+        return (s0 == n or m == 1) and (s1 == 1 or n == 1)
+
+    def _binary(op):
+        """The loops of one elementwise operation, compiled with `op` inlined."""
+        @numba.njit
+        def binary(arena, d, a, b, m, n, a0, a1, b0, b1):
+            size = m * n
+            out = arena[d:d + size]
+            if _full(a0, a1, m, n):
+                x = arena[a:a + size]
+                if _full(b0, b1, m, n):
+                    y = arena[b:b + size]
+                    for i in range(size):
+                        out[i] = op(x[i], y[i])
+                elif b0 == 0 and b1 == 0:
+                    v = arena[b]
+                    for i in range(size):
+                        out[i] = op(x[i], v)
+                elif b0 == 0:                                 # a row, repeated down
+                    y = arena[b:b + n]
+                    for i in range(m):
+                        for j in range(n):
+                            out[i * n + j] = op(x[i * n + j], y[j])
+                elif b1 == 0:                                 # a column, repeated across
+                    for i in range(m):
+                        v = arena[b + i * b0]
+                        for j in range(n):
+                            out[i * n + j] = op(x[i * n + j], v)
+                else:
+                    for i in range(m):
+                        for j in range(n):
+                            out[i * n + j] = op(x[i * n + j], arena[b + i * b0 + j * b1])
+            elif _full(b0, b1, m, n):
+                y = arena[b:b + size]
+                if a0 == 0 and a1 == 0:
+                    v = arena[a]
+                    for i in range(size):
+                        out[i] = op(v, y[i])
+                elif a0 == 0:
+                    x = arena[a:a + n]
+                    for i in range(m):
+                        for j in range(n):
+                            out[i * n + j] = op(x[j], y[i * n + j])
+                elif a1 == 0:
+                    for i in range(m):
+                        v = arena[a + i * a0]
+                        for j in range(n):
+                            out[i * n + j] = op(v, y[i * n + j])
+                else:
+                    for i in range(m):
+                        for j in range(n):
+                            out[i * n + j] = op(arena[a + i * a0 + j * a1], y[i * n + j])
+            else:
+                for i in range(m):
+                    for j in range(n):
+                        out[i * n + j] = op(arena[a + i * a0 + j * a1], arena[b + i * b0 + j * b1])
+        return binary
+
+    def _unary(op):
+        """The loops of one elementwise function, compiled with `op` inlined."""
+        @numba.njit
+        def unary(arena, d, a, m, n, a0, a1, cap):
+            size = m * n
+            out = arena[d:d + size]
+            if _full(a0, a1, m, n):
+                x = arena[a:a + size]
+                for i in range(size):
+                    out[i] = op(x[i], cap)
+            else:
+                for i in range(m):
+                    for j in range(n):
+                        out[i * n + j] = op(arena[a + i * a0 + j * a1], cap)
+        return unary
+
+    @numba.njit
+    def _add(x, y):
+        return x + y
+
+    @numba.njit
+    def _subtract(x, y):
+        return x - y
+
+    @numba.njit
+    def _multiply(x, y):
+        return x * y
+
+    @numba.njit
+    def _divide(x, y):
+        return x / y
+
+    @numba.njit
+    def _maximum(x, y):           # numpy's: NaN from either side, x at ties
+        return x if x >= y or x != x else y
+
+    @numba.njit
+    def _minimum(x, y):
+        return x if x <= y or x != x else y
+
+    @numba.njit
+    def _negative(x, cap):
+        return -x
+
+    @numba.njit
+    def _exp(x, cap):
+        return np.exp(x)
+
+    @numba.njit
+    def _log(x, cap):
+        return np.log(x)
+
+    @numba.njit
+    def _tanh(x, cap):
+        return np.tanh(x)
+
+    @numba.njit
+    def _sigmoid(x, cap):         # as autograph's _sigmoid: exp(x) itself below -cap
+        return np.exp(x) if -x > cap else 1.0 / (1.0 + np.exp(-x))
+
+    @numba.njit
+    def _sqrt(x, cap):
+        return np.sqrt(x)
+
+    @numba.njit
+    def _absolute(x, cap):
+        return abs(x)
+
+    @numba.njit
+    def _square(x, cap):
+        return x * x
+
+    @numba.njit
+    def _reciprocal(x, cap):
+        return 1.0 / x
+
+    @numba.njit
+    def _relu(x, cap):            # np.maximum(x, 0.0)
+        return x if x >= 0.0 or x != x else x * 0.0
+
+    @numba.njit
+    def _copy(x, cap):
+        return x
+
+    _add_loops = _binary(_add)
+    _subtract_loops = _binary(_subtract)
+    _multiply_loops = _binary(_multiply)
+    _divide_loops = _binary(_divide)
+    _maximum_loops = _binary(_maximum)
+    _minimum_loops = _binary(_minimum)
+    _negative_loops = _unary(_negative)
+    _exp_loops = _unary(_exp)
+    _log_loops = _unary(_log)
+    _tanh_loops = _unary(_tanh)
+    _sigmoid_loops = _unary(_sigmoid)
+    _sqrt_loops = _unary(_sqrt)
+    _absolute_loops = _unary(_absolute)
+    _square_loops = _unary(_square)
+    _reciprocal_loops = _unary(_reciprocal)
+    _relu_loops = _unary(_relu)
+    _copy_loops = _unary(_copy)
+
+    @numba.njit
+    def _matmul(arena, d, a, b, m, n, k, a0, a1, b0, b1):
+        """(m, k) @ (k, n), operands at any strides; the result C-ordered."""
+        out = arena[d:d + m * n]
+        for i in range(m * n):
+            out[i] = 0.0
+        if k <= n:                    # short sums: rows of b scaled and added, vectorised
+            for i in range(m):
+                for p in range(k):
+                    v = arena[a + i * a0 + p * a1]
+                    for j in range(n):
+                        out[i * n + j] += v * arena[b + p * b0 + j * b1]
+        else:                         # long sums: m * n dot products
+            for i in range(m):
+                for j in range(n):
+                    s = 0.0
+                    for p in range(k):
+                        s += arena[a + i * a0 + p * a1] * arena[b + p * b0 + j * b1]
+                    out[i * n + j] = s
+
+    @numba.njit
+    def _softmax_rows(arena, d, a, m, n, a0, a1, log):
+        """Softmax (log-softmax) of each row; False at a row whose largest entry is +-inf,
+        where eager mode raises (nothing is written from that row on)."""
+        for i in range(m):
+            top = arena[a + i * a0]
+            for j in range(1, n):
+                v = arena[a + i * a0 + j * a1]
+                if v > top or v != v:
+                    top = v
+            if top - top != 0.0 and top == top:          # +-inf (NaN passes on as NaN)
+                return False
+            s = 0.0
+            for j in range(n):
+                e = np.exp(arena[a + i * a0 + j * a1] - top)
+                arena[d + i * n + j] = e
+                s += e
+            if log:
+                log_s = np.log(s)
+                for j in range(n):
+                    arena[d + i * n + j] = arena[a + i * a0 + j * a1] - top - log_s
+            else:
+                for j in range(n):
+                    arena[d + i * n + j] /= s
+        return True
+
     @numba.njit(cache=True)
-    def run_tape(tape, arena, cap):
-        """Execute `tape` on `arena`. A row: opcode, destination, operand a, operand b, the
-        result's rows m and columns n, the inner length k of a product, then a's and b's
-        strides (row, column) in the arena. `cap`: where a sigmoid becomes exp(x).
-        Each opcode has its own loops (a test inside them would cost more than the work)."""
+    def run_tape(tape, arena, addresses, block):
+        """Execute `tape` on `arena`; -1, or the row at which eager mode would have raised.
+
+        A row: opcode, destination, operand a, operand b, the result's rows m and columns n,
+        the inner length k of a product, then a's and b's strides (row, column) in the arena.
+        LOAD copies m entries from the array at addresses[a] into the arena at d, STORE from
+        the arena at a into the array at addresses[d], GRAD from the arena at a into block at
+        d. arena[0] is the sigmoid's cap."""
+        cap = arena[0]
         for t in range(tape.shape[0]):
             code, d, a, b, m, n, kk = tape[t, 0], tape[t, 1], tape[t, 2], tape[t, 3], \
                 tape[t, 4], tape[t, 5], tape[t, 6]
             a0, a1, b0, b1 = tape[t, 7], tape[t, 8], tape[t, 9], tape[t, 10]
-            if code == 0:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        y = arena[b + i * b0 + j * b1]
-                        arena[d + i * n + j] = x + y
-            elif code == 1:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        y = arena[b + i * b0 + j * b1]
-                        arena[d + i * n + j] = x - y
-            elif code == 2:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        y = arena[b + i * b0 + j * b1]
-                        arena[d + i * n + j] = x * y
-            elif code == 3:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        y = arena[b + i * b0 + j * b1]
-                        arena[d + i * n + j] = x / y
-            elif code == 4:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        y = arena[b + i * b0 + j * b1]
-                        arena[d + i * n + j] = x if x >= y or np.isnan(x) else y
-            elif code == 5:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        y = arena[b + i * b0 + j * b1]
-                        arena[d + i * n + j] = x if x <= y or np.isnan(x) else y
-            elif code == 6:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        arena[d + i * n + j] = -x
-            elif code == 7:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        arena[d + i * n + j] = np.exp(x)
-            elif code == 8:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        arena[d + i * n + j] = np.log(x)
-            elif code == 9:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        arena[d + i * n + j] = np.tanh(x)
-            elif code == 10:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        # as autograph's _sigmoid: exp(x) itself below -cap
-                        r = np.exp(x) if -x > cap else 1.0 / (1.0 + np.exp(-x))
-                        arena[d + i * n + j] = r
-            elif code == 11:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        arena[d + i * n + j] = np.sqrt(x)
-            elif code == 12:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        arena[d + i * n + j] = abs(x)
-            elif code == 13:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        arena[d + i * n + j] = x * x
-            elif code == 14:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        arena[d + i * n + j] = 1.0 / x
-            elif code == 15:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        arena[d + i * n + j] = x if x > 0.0 or np.isnan(x) else 0.0
-            elif code == 16:
-                for i in range(m):
-                    for j in range(n):
-                        x = arena[a + i * a0 + j * a1]
-                        arena[d + i * n + j] = x
-            elif code == 17:                                # matrix product (m, k) @ (k, n)
-                for i in range(m):
-                    for j in range(n):
-                        s = 0.0
-                        for p in range(kk):
-                            s += arena[a + i * a0 + p * a1] * arena[b + p * b0 + j * b1]
-                        arena[d + i * n + j] = s
-            elif code == 18:                                # sum over rows: (m, n) -> (1, n)
+            if code <= 5:
+                if code == 0:
+                    _add_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+                elif code == 1:
+                    _subtract_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+                elif code == 2:
+                    _multiply_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+                elif code == 3:
+                    _divide_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+                elif code == 4:
+                    _maximum_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+                else:
+                    _minimum_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+            elif code <= 16 or code == 22:
+                if code == 6:
+                    _negative_loops(arena, d, a, m, n, a0, a1, cap)
+                elif code == 7:
+                    _exp_loops(arena, d, a, m, n, a0, a1, cap)
+                elif code == 8:
+                    _log_loops(arena, d, a, m, n, a0, a1, cap)
+                elif code == 9:
+                    _tanh_loops(arena, d, a, m, n, a0, a1, cap)
+                elif code == 10:
+                    _sigmoid_loops(arena, d, a, m, n, a0, a1, cap)
+                elif code == 11:
+                    _sqrt_loops(arena, d, a, m, n, a0, a1, cap)
+                elif code == 12:
+                    _absolute_loops(arena, d, a, m, n, a0, a1, cap)
+                elif code == 13:
+                    _square_loops(arena, d, a, m, n, a0, a1, cap)
+                elif code == 14:
+                    _reciprocal_loops(arena, d, a, m, n, a0, a1, cap)
+                elif code == 15:
+                    _relu_loops(arena, d, a, m, n, a0, a1, cap)
+                else:
+                    _copy_loops(arena, d, a, m, n, a0, a1, cap)
+            elif code == 17:
+                _matmul(arena, d, a, b, m, n, kk, a0, a1, b0, b1)
+            elif code == 18:                                # sum over rows: (m, n) -> (n,)
+                out = arena[d:d + n]
                 for j in range(n):
-                    arena[d + j] = 0.0
+                    out[j] = 0.0
                 for i in range(m):
                     for j in range(n):
-                        arena[d + j] += arena[a + i * a0 + j * a1]
+                        out[j] += arena[a + i * a0 + j * a1]
             elif code == 19:                                # sum over columns: (m, 1)
                 for i in range(m):
                     s = 0.0
                     for j in range(n):
                         s += arena[a + i * a0 + j * a1]
                     arena[d + i] = s
-            else:                                           # softmax, log-softmax of rows
+            elif code <= 21:
+                if not _softmax_rows(arena, d, a, m, n, a0, a1, code == 21):
+                    return t
+            elif code == 23:
+                source = numba.carray(_pointer(addresses[a], arena), m)
+                out = arena[d:d + m]
                 for i in range(m):
-                    top = arena[a + i * a0]
-                    for j in range(1, n):
-                        top = max(top, arena[a + i * a0 + j * a1])
-                    s = 0.0
-                    for j in range(n):
-                        e = np.exp(arena[a + i * a0 + j * a1] - top)
-                        arena[d + i * n + j] = e
-                        s += e
-                    if code == 20:
-                        for j in range(n):
-                            arena[d + i * n + j] /= s
-                    else:
-                        log_s = np.log(s)
-                        for j in range(n):
-                            arena[d + i * n + j] = arena[a + i * a0 + j * a1] - top - log_s
+                    out[i] = source[i]
+            elif code == 24:
+                target = numba.carray(_pointer(addresses[d], arena), m)
+                x = arena[a:a + m]
+                for i in range(m):
+                    target[i] = x[i]
+            else:
+                out = block[d:d + m]
+                x = arena[a:a + m]
+                for i in range(m):
+                    out[i] = x[i]
+        return -1
 
 
 def available() -> bool:
@@ -206,25 +390,37 @@ def _matrix(shape) -> tuple | None:
     return None
 
 
-def _operand_ok(x, out) -> bool:
+def _operand_ok(x, dtype, grads: dict) -> bool:
     if isinstance(x, Traced):
-        if x.dtype != out.dtype and x.dtype != np.bool_:
+        if x.dtype != dtype and x.dtype != np.bool_:
             return False
-        return x.ndim <= 2 and x.size <= SMALL
+        if x.kind == "grad" and x.code not in grads:    # a gradient from before the segment
+            return False
+        return x.ndim <= 2 and 0 < x.size <= SMALL
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def plan(ins, kernels: dict):
+def plan(ins, kernels: dict, grads: dict):
     """The opcode of an operation the tape runs (None if it does not), after checking shapes
-    and dtypes: results and operands of at most two dimensions, small, of one float dtype."""
-    if not isinstance(ins, Call) or ins.into is not None:
+    and dtypes: results and operands of at most two dimensions, small, of one float dtype.
+    `grads`: the gradients stored so far in the segment (code -> its value)."""
+    if not isinstance(ins, Call):
         return None
-    out = ins.out.example
+    target = ins.out if ins.into is None else ins.into
+    out = target.example
     if type(out) is not np.ndarray or out.dtype not in (np.float64, np.float32) \
             or out.ndim > 2 or not 0 < out.size <= SMALL:
         return None
     f, args, kwargs = ins.function, ins.args, ins.kwargs
-    if not all(_operand_ok(a, out) for a in args):
+    if not all(_operand_ok(a, out.dtype, grads) for a in args):
+        return None
+    if ins.into is not None:        # an in-place update of a parameter's value, elementwise
+        if target.kind != "state" or kwargs:
+            return None
+        if f in _BINARY and len(args) == 2:
+            return _BINARY[f]
+        if f in _UNARY and len(args) == 1:
+            return _UNARY[f]
         return None
     if f in _BINARY and len(args) == 2 and not kwargs:
         return _BINARY[f]
@@ -239,54 +435,84 @@ def plan(ins, kernels: dict):
         return RELU
     if f is kernels["dot"] and not kwargs and all(isinstance(a, Traced) and a.ndim == 2
                                                    for a in args):
-        m, k = args[0].shape
-        return MATMUL if m * k * args[1].shape[1] <= 64 * SMALL else None
+        return MATMUL
     if f in (kernels["softmax"], kernels["log_softmax"]) and args[0].ndim == 2 \
             and kwargs.get("axis") in (-1, 1):
         return SOFTMAX if f is kernels["softmax"] else LOG_SOFTMAX
-    if f is kernels["sum"] and args[0].ndim == 2 and kwargs.get("axis") in (0, -2, 1, -1):
+    if f is kernels["sum"] and args[0].ndim == 2 and kwargs.get("axis") in (0, -2, 1, -1) \
+            and (kwargs.get("keepdims", False) or kwargs["axis"] in (0, -2)):
         return SUM_ROWS if kwargs["axis"] in (0, -2) else SUM_COLUMNS
     if f is kernels["transpose"] and kwargs.get("axes") is None and args[0].ndim == 2:
-        return COPY
-    if f in (kernels["broadcast"], kernels["reshape"]):
+        return TRANSPOSE
+    if f is kernels["broadcast"] or (f is kernels["reshape"] and args[0].ndim <= 2):
         return COPY
     return None
 
 
-def runs(instructions) -> list[list[int]]:
-    """Maximal stretches of consecutive operations that the tape runs, all of one dtype."""
+def segments(instructions, grad_was_none) -> list[list[int]]:
+    """Maximal stretches of consecutive operations the tape runs, all of one dtype: Calls it
+    can do, `p.grad = None`, and the gradients backward() stores into `.grad`s known to be None
+    there (so each becomes a new array, as eager's). A stretch ends at anything else."""
     kernels = _kernels()
-    found, current, kind = [], [], None
+    none = list(grad_was_none)      # is the state's .grad None at this point of the program?
+    found, current, kind, grads = [], [], None, {}
+
+    def close():
+        nonlocal current, kind, grads
+        if any(isinstance(instructions[k], Call) for k in current) and len(current) > 1:
+            found.append(current)
+        current, kind, grads = [], None, {}
+
     for k, ins in enumerate(instructions):
-        if plan(ins, kernels) is not None:
-            dtype = ins.out.example.dtype
-            if current and dtype == kind:
+        if isinstance(ins, ClearGrad):
+            if f"s{ins.state}.grad" in grads:
+                close()          # cleared after the segment stored it: the clear is not hoisted
+            none[ins.state] = True
+            current.append(k)
+            continue
+        if isinstance(ins, Grads):
+            kind = kind or (ins.pairs and getattr(ins.pairs[0][1], "dtype", None))
+            ok = kind is not None and all(
+                none[i] and isinstance(g, Traced) and g.kind == "value" and g.dtype == kind
+                and 0 < g.size <= SMALL and g.ndim <= 2 for i, g in ins.pairs)
+            for i, _ in ins.pairs:
+                none[i] = False
+            if ok:
                 current.append(k)
-                continue
-            if len(current) > 1:
-                found.append(current)
-            current, kind = [k], dtype
-        else:
-            if len(current) > 1:
-                found.append(current)
-            current, kind = [], None
-    if len(current) > 1:
-        found.append(current)
+                for i, g in ins.pairs:
+                    grads[f"s{i}.grad"] = g
+            else:
+                close()
+            continue
+        code = plan(ins, kernels, grads)
+        if code is None:
+            close()
+            if not isinstance(ins, Call):            # an effect: what it does to .grad is unknown
+                none = [False] * len(none)
+            elif ins.into is not None and ins.into.kind == "grad":
+                none[int(ins.into.code[1:].split(".")[0])] = False
+            continue
+        dtype = (ins.out if ins.into is None else ins.into).dtype
+        if kind is not None and dtype != kind:
+            close()
+        kind = dtype
+        current.append(k)
+    close()
     return found
 
 
 class Arena:
-    """The values of every stretch of one dtype, laid end to end in one flat array."""
+    """The values of every segment of one dtype, laid end to end in one flat array."""
 
     def __init__(self, dtype):
+        from autograph.ops.activations import _exp_range
         self.dtype = dtype
         self.places: dict = {}        # value code, or ("constant", id) -> (offset, shape)
-        self.size = 0
+        self.size = _RESERVED
         self.constants: list = []     # (offset, value, shape)
-        self.made: set = set()        # codes of values some stretch computes
-        self.copied: set = set()      # codes of values copied in by some stretch
+        self.made: set = set()        # codes of values some segment computes
         self.array = None
-        self.cap = 87.0 if dtype == np.float32 else 708.0
+        self.cap = _exp_range(dtype)
 
     def place(self, key, shape) -> int:
         if key not in self.places:
@@ -296,6 +522,7 @@ class Arena:
 
     def allocate(self) -> None:
         self.array = np.zeros(max(self.size, 1), dtype=self.dtype)
+        self.array[0] = self.cap
         for offset, value, shape in self.constants:
             size = max(int(np.prod(shape)), 1)
             self.array[offset:offset + size] = np.asarray(value, dtype=self.dtype).reshape(-1)
@@ -307,27 +534,42 @@ def _strides(shape, m: int, n: int) -> tuple:
     return (columns if rows == m and m > 1 else 0), (1 if columns == n and n > 1 else 0)
 
 
-class Run:
-    """A stretch laid out in its arena: its tape, the values copied in before it (offset,
-    size, expression) and the values read out after it (offset, size, Traced)."""
+class Segment:
+    """A stretch of the program laid out in its arena: its tape, the arrays it reads from
+    outside (parameters and arguments, by address), the values computed outside that it copies
+    in, the gradients it stores, and the values read out after it."""
 
     def __init__(self, instructions, positions, needed_after: set, expr, arena: Arena):
         kernels = _kernels()
         self.arena = arena
-        self.inputs: list = []
-        arena.made |= {instructions[k].out.code for k in positions}
-        copied = set()
+        self.positions = positions
+        self.copied_in: list = []     # (offset, size, expression): values computed by numpy
+        self.externals: list = []     # expressions of the arrays read by address
+        self.external_at: dict = {}   # code -> slot
+        self.stored: set = set()      # slots written back
+        self.clears: list = []        # states whose .grad the segment sets to None
+        self.unlocked: list = []      # states updated in place: autograph.writable first
+        self.grads: list = []         # (state, offset in block, size, shape)
+        self.rows: dict = {}          # tape row -> instruction position
+        self.block_size = 0
+        grads: dict = {}              # "s1.grad" -> offset of its value in the arena
+        loads, tape = [], []
+        made = arena.made
 
         def place(x) -> int:
+            if isinstance(x, Traced) and x.kind == "grad":
+                return grads[x.code]
             if isinstance(x, Traced) and x.kind != "constant":
                 offset = arena.place(x.code, x.shape)
-                # a value made before is copied once; a parameter's value or gradient (which
-                # may change in place between stretches) into every stretch that reads it
-                first = x.code not in (arena.copied if x.kind == "value" else copied)
-                if x.code not in arena.made and first:
-                    self.inputs.append((offset, max(x.size, 1), expr(x)))
-                    copied.add(x.code)
-                    arena.copied.add(x.code)
+                if x.kind in ("state", "input") and x.dtype == arena.dtype:
+                    if x.code not in self.external_at:
+                        slot = self.external_at[x.code] = len(self.externals)
+                        self.externals.append(x.code)
+                        loads.append((LOAD, offset, slot, 0, max(x.size, 1)) + (0,) * 6)
+                elif x.code not in made and x.code not in self.seen:
+                    # computed by numpy (or of another dtype, a mask): copied in
+                    self.copied_in.append((offset, max(x.size, 1), expr(x)))
+                    self.seen.add(x.code)
                 return offset
             value = x.example if isinstance(x, Traced) else x
             key = ("constant", id(value))
@@ -336,11 +578,25 @@ class Run:
                 arena.constants.append((arena.place(key, shape), value, shape))
             return arena.places[key][0]
 
-        tape = []
+        self.seen: set = set()
         for k in positions:
             ins = instructions[k]
-            code = plan(ins, kernels)
-            out = ins.out
+            if isinstance(ins, ClearGrad):
+                self.clears.append(ins.state)
+                continue
+            if isinstance(ins, Grads):
+                for i, g in ins.pairs:
+                    at = place(g)
+                    size = max(g.size, 1)
+                    tape.append((GRAD, self.block_size, at, 0, size) + (0,) * 6)
+                    self.grads.append((i, self.block_size, size, g.shape))
+                    grads[f"s{i}.grad"] = at
+                    self.block_size += size
+                continue
+            code = plan(ins, kernels, grads)
+            out = ins.out if ins.into is None else ins.into
+            if ins.out is not None:
+                made.add(ins.out.code)
             d = place(out)
             m, n = _matrix(out.shape)
             a = place(ins.args[0])
@@ -359,9 +615,9 @@ class Run:
                 m, n = _matrix(a_shape)
                 a0, a1 = n, 1
                 b0 = b1 = 0
-            elif code == COPY and ins.function is kernels["transpose"]:
+            elif code == TRANSPOSE:
                 rows, columns = _matrix(a_shape)      # out is (columns, rows)
-                a0, a1 = 1, columns
+                code, a0, a1 = COPY, 1, columns
                 b0 = b1 = 0
             elif code == COPY and ins.function is kernels["reshape"]:
                 a0, a1 = n, 1                         # the same entries, in the same order
@@ -369,8 +625,98 @@ class Run:
             else:
                 a0, a1 = _strides(a_shape, m, n)
                 b0, b1 = _strides(b_shape, m, n)
+            self.rows[len(tape)] = k
             tape.append((code, d, a, b, m, n, inner, a0, a1, b0, b1))
-        self.tape = np.array(tape, dtype=np.int64).reshape(-1, 11)
+            if ins.into is not None:                  # written back into the parameter
+                slot = self.external_at.get(ins.into.code)
+                if slot is None:
+                    slot = self.external_at[ins.into.code] = len(self.externals)
+                    self.externals.append(ins.into.code)
+                self.stored.add(slot)
+                state = int(ins.into.code[1:].split(".")[0])
+                if state not in self.unlocked:
+                    self.unlocked.append(state)
+                tape.append((STORE, slot, d, 0, max(out.size, 1)) + (0,) * 6)
+        del self.seen
+        self.rows = {row + len(loads): k for row, k in self.rows.items()}
+        self.tape = np.array(loads + tape, dtype=np.int64).reshape(-1, 11)
         self.outputs = [(arena.places[instructions[k].out.code][0],
                          max(instructions[k].out.size, 1), instructions[k].out)
-                        for k in positions if instructions[k].out.code in needed_after]
+                        for k in positions if isinstance(instructions[k], Call)
+                        and instructions[k].out is not None
+                        and instructions[k].out.code in needed_after]
+        self.instructions = {k: instructions[k] for k in self.rows.values()}
+        self.addresses = np.zeros(max(len(self.externals), 1), dtype=np.int64)
+        self.held: list = [None] * len(self.externals)   # the arrays addresses point into
+        self.temps: list = []         # (slot, array, contiguous copy): written back after
+        self.empty_block = np.empty(0, dtype=arena.dtype)
+
+    def refresh(self, *arrays) -> None:
+        """Take the addresses of the arrays the segment reads and writes, when one of them is
+        not the array of the last call. A non-contiguous array is read through a contiguous
+        copy, made again on every call (and copied back if the segment updates it)."""
+        self.temps = []
+        for slot, x in enumerate(arrays):
+            if type(x) is np.ndarray and x.dtype == self.arena.dtype \
+                    and x.flags.c_contiguous and x.flags.aligned:
+                self.held[slot] = x
+                self.addresses[slot] = x.__array_interface__["data"][0]
+            else:
+                copy = np.ascontiguousarray(x, dtype=self.arena.dtype)
+                if slot in self.stored:
+                    self.temps.append((x, copy))
+                self.held[slot] = None          # not cached: copied again next call
+                self.addresses[slot] = copy.__array_interface__["data"][0]
+                self.temps.append((None, copy))  # kept alive while the tape runs
+        for slot in self.stored:
+            for other, y in enumerate(arrays):
+                if other != slot and np.may_share_memory(arrays[slot], y):
+                    self.held[slot] = None
+                    raise ValueError(
+                        f"compile(backend='numba'): {self.externals[slot]} is updated in place "
+                        f"and shares memory with {self.externals[other]}, which the same "
+                        "stretch reads; pass a copy, or use backend=None")
+
+    def write_back(self) -> None:
+        for x, copy in self.temps:
+            if x is not None:
+                x[...] = copy.reshape(np.shape(x))
+
+    def fail(self, row: int):
+        """Eager mode's error for the operation at `row`: its forward run again on its input."""
+        ins = self.instructions[self.rows[row]]
+        x = ins.args[0]
+        offset = self.arena.places[x.code][0]
+        value = self.arena.array[offset:offset + x.size].reshape(x.shape).copy()
+        ins.function(value, **{k: (v.example if isinstance(v, Traced) else v)
+                               for k, v in ins.kwargs.items()})
+        raise FloatingPointError(f"compile(backend='numba'): {ins.function.__name__} stopped "
+                                 "at an infinite row maximum")
+
+    def lines(self, constant, index: int) -> list[str]:
+        """The program's Python lines that run this segment."""
+        me = constant(self)
+        arena, tape = constant(self.arena.array), constant(self.tape)
+        addresses, held = constant(self.addresses), constant(self.held)
+        lines = [f"_writable(s{i})" for i in self.unlocked]
+        lines += [f"s{i}.grad = None" for i in self.clears]
+        if self.externals:
+            stale = " or ".join(f"{code} is not {held}[{slot}]"
+                                for slot, code in enumerate(self.externals))
+            lines.append(f"if {stale}: {me}.refresh({', '.join(self.externals)})")
+        lines += [f"{arena}[{at}:{at + size}] = {e}.reshape(-1)"
+                  for at, size, e in self.copied_in]
+        if self.grads:
+            lines.append(f"_b = _empty({self.block_size}, {constant(self.arena.dtype)})")
+        block = "_b" if self.grads else constant(self.empty_block)
+        lines.append(f"_e = _run_tape({tape}, {arena}, {addresses}, {block})")
+        lines.append(f"if _e >= 0: {me}.fail(_e)")
+        if any(slot in self.stored for slot in range(len(self.externals))):
+            lines.append(f"if {me}.temps: {me}.write_back()")
+        for i, at, size, shape in self.grads:
+            view = f"_b[{at}:{at + size}]" if len(shape) == 1 else \
+                f"_b[{at}:{at + size}].reshape({shape!r})"
+            lines.append(f"s{i}.grad = {view}")
+        lines += [f"{out.code} = {arena}[{at}:{at + size}].reshape({out.shape!r})"
+                  for at, size, out in self.outputs]
+        return lines

@@ -93,18 +93,13 @@ class Program:
 
         tapes, in_tape = {}, set()
         if backend == "numba":
-            tapes, in_tape = _tapes(instructions, output, expr)
+            tapes, in_tape = _tapes(instructions, output, expr, trace.grad_was_none)
             self.tapes = list(tapes.values())
         for k, ins in enumerate(instructions):
             if k in in_tape:
                 tape = tapes.get(k)
-                if tape is not None:     # the first operation of a run: the whole run
-                    arena, steps = constant(tape.arena.array), constant(tape.tape)
-                    lines += [f"{arena}[{at}:{at + size}] = {e}.reshape(-1)"
-                              for at, size, e in tape.inputs]
-                    lines.append(f"_run_tape({steps}, {arena}, {tape.arena.cap!r})")
-                    lines += [f"{out.code} = {arena}[{at}:{at + size}].reshape({out.shape!r})"
-                              for at, size, out in tape.outputs]
+                if tape is not None:     # the first operation of a segment: the whole segment
+                    lines += tape.lines(constant, k)
                 continue
             # buffers of values read for the last time by an earlier operation, or by this
             # one (an elementwise ufunc may write over its own input), are free again
@@ -174,7 +169,7 @@ class Program:
         namespace["_writable"] = writable
         if tapes:
             from autograph.compiler.numba_backend import run_tape
-            namespace["_run_tape"] = run_tape
+            namespace["_run_tape"], namespace["_empty"] = run_tape, np.empty
         namespace["_holds"] = frozenset(id(v) for v in namespace.values()
                                         if isinstance(v, np.ndarray))
         lines.append(f"return {_render_output(output, handed_out)}")
@@ -258,11 +253,11 @@ def _templates() -> dict:
 _TEMPLATES = _templates()
 
 
-def _tapes(instructions, output, expr):
-    """backend="numba": the runs of elementwise operations on small arrays, laid out as tapes
-    ({position of a run's first operation: Run}, every position inside a run)."""
+def _tapes(instructions, output, expr, grad_was_none):
+    """backend="numba": the segments the tape interpreter runs, laid out in their arenas
+    ({position of a segment's first instruction: Segment}, every position inside one)."""
     from autograph.compiler import numba_backend
-    positions = numba_backend.runs(instructions)
+    positions = numba_backend.segments(instructions, grad_was_none)
     inside = {k for run in positions for k in run}
     needed = _codes(output, set())          # read by numpy operations, gradients, results
     for k, ins in enumerate(instructions):
@@ -274,9 +269,10 @@ def _tapes(instructions, output, expr):
             _codes([g for _, g in ins.pairs], needed)
     arenas, tapes = {}, {}
     for run in positions:
-        dtype = instructions[run[0]].out.example.dtype
+        first = next(instructions[k] for k in run if isinstance(instructions[k], Call))
+        dtype = (first.out if first.into is None else first.into).dtype
         arena = arenas.setdefault(dtype, numba_backend.Arena(dtype))
-        tapes[run[0]] = numba_backend.Run(instructions, run, needed, expr, arena)
+        tapes[run[0]] = numba_backend.Segment(instructions, run, needed, expr, arena)
     for arena in arenas.values():
         arena.allocate()
     return tapes, inside
