@@ -55,7 +55,7 @@ SMALL = 16384
 
 (ADD, SUBTRACT, MULTIPLY, DIVIDE, MAXIMUM, MINIMUM, NEGATIVE, EXP, LOG, TANH, SIGMOID, SQRT,
  ABSOLUTE, SQUARE, RECIPROCAL, RELU, COPY, MATMUL, SUM_ROWS, SUM_COLUMNS, SOFTMAX,
- LOG_SOFTMAX, TRANSPOSE, LOAD, STORE, GRAD) = range(26)
+ LOG_SOFTMAX, TRANSPOSE, LOAD, STORE, GRAD, SUM_ALL) = range(27)
 _BINARY = {np.add: ADD, np.subtract: SUBTRACT, np.multiply: MULTIPLY, np.divide: DIVIDE,
            np.maximum: MAXIMUM, np.minimum: MINIMUM}
 _UNARY = {np.negative: NEGATIVE, np.exp: EXP, np.log: LOG, np.tanh: TANH, np.sqrt: SQRT,
@@ -532,7 +532,11 @@ def plan(ins, kernels: dict, grads: dict):
     if f is kernels["sum"] and args[0].ndim == 2 and kwargs.get("axis") in (0, -2, 1, -1) \
             and (kwargs.get("keepdims", False) or kwargs["axis"] in (0, -2)):
         return SUM_ROWS if kwargs["axis"] in (0, -2) else SUM_COLUMNS
-    if f is kernels["transpose"] and kwargs.get("axes") is None and args[0].ndim == 2:
+    if f is kernels["sum"] and args[0].ndim <= 2 and kwargs.get("axis", None) is None \
+            and not kwargs.get("keepdims", False) and set(kwargs) <= {"axis", "keepdims"}:
+        return SUM_ALL
+    if f in (kernels["transpose"], np.transpose) and kwargs.get("axes") is None \
+            and args[0].ndim == 2:
         return TRANSPOSE
     if f is kernels["broadcast"] or (f is kernels["reshape"] and args[0].ndim <= 2):
         return COPY
@@ -704,6 +708,9 @@ class Segment:
             elif code in (SUM_ROWS, SUM_COLUMNS, SOFTMAX, LOG_SOFTMAX):
                 m, n = _matrix(a_shape)
                 a0, a1 = n, 1
+                b0 = b1 = 0
+            elif code == SUM_ALL:                     # the arena's values are C-ordered
+                code, m, n, a0, a1 = SUM_COLUMNS, 1, max(ins.args[0].size, 1), 0, 1
                 b0 = b1 = 0
             elif code == TRANSPOSE:
                 rows, columns = _matrix(a_shape)      # out is (columns, rows)

@@ -109,3 +109,183 @@ def test_sigmoid_far_below_its_cap_is_exp_as_in_eager_mode():
     with np.errstate(under="ignore"):
         direct = ag.compile(lambda x: (ag.sigmoid(w * x) * 1.0) * 1.0)(x)
         np.testing.assert_array_equal(direct, ag.sigmoid(w * x).value)
+
+
+# --- the tutorial's step in one segment, and what it must not get wrong ---------------------------
+def _tutorial(backend_compile, steps, dtype=np.float64):
+    from autograph.core import writable
+    from autograph.data import one_hot, three_clusters
+    data, classes = three_clusters()
+    X, T = data.astype(dtype), one_hot(classes).astype(dtype)
+    rng = np.random.RandomState(1)
+    arrays = [a.astype(dtype) for a in (rng.randn(2, 3), rng.randn(3, 3), rng.randn(3),
+                                         rng.randn(3))]
+    lr = dtype(1e-3)
+
+    def make(params):
+        W, V, b1, b2 = params
+
+        def step(X, T):
+            H = ag.sigmoid(X @ W + b1)
+            loss = -(T * ag.log_softmax(H @ V + b2)).sum()
+            for p in params:
+                p.grad = None
+            loss.backward()
+            for p in params:
+                update = writable(p)
+                update -= lr * p.grad
+            return loss
+        return step
+    eager_params = [ag.parameter(a.copy()) for a in arrays]
+    numba_params = [ag.parameter(a.copy()) for a in arrays]
+    eager, compiled = make(eager_params), backend_compile(make(numba_params))
+    losses = []
+    for _ in range(steps):
+        losses.append((eager(X, T).value, compiled(X, T)))
+    return eager_params, numba_params, losses, compiled
+
+
+def test_the_tutorials_step_is_one_segment_and_equals_eager_over_200_steps():
+    eager_params, numba_params, losses, compiled = _tutorial(ag.compile, 200)
+    for e, c in losses:                  # expected: eager mode's numbers, step by step
+        np.testing.assert_allclose(c, e, rtol=1e-12)
+    for e, c in zip(eager_params, numba_params):
+        np.testing.assert_allclose(c.value, e.value, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(c.grad, e.grad, rtol=1e-12, atol=1e-14)
+        assert c.grad.dtype == e.grad.dtype and c.grad.shape == e.grad.shape
+    assert losses[-1][1] < losses[0][1] - 10           # and it trained
+    program = compiled.programs()[0]
+    assert program.source.count("_run_tape") == 1     # forward, backward, updates: one call
+    assert "c0 = " not in program.source
+
+
+def test_the_tutorials_step_in_float32():
+    eager_params, numba_params, losses, _ = _tutorial(ag.compile, 50, np.float32)
+    for e, c in losses:
+        assert c.dtype == np.float32
+        np.testing.assert_allclose(c, e, rtol=1e-5)
+    for e, c in zip(eager_params, numba_params):
+        assert c.value.dtype == np.float32 and c.grad.dtype == np.float32
+        np.testing.assert_allclose(c.value, e.value, rtol=1e-5, atol=1e-6)
+
+
+def test_gradients_handed_out_are_the_callers_to_keep():
+    _, numba_params, _, compiled = _tutorial(ag.compile, 2)
+    kept = [p.grad for p in numba_params]
+    copies = [g.copy() for g in kept]
+    compiled(*_tutorial_data())
+    for g, copy in zip(kept, copies):          # the next step gave new arrays
+        np.testing.assert_array_equal(g, copy)
+    assert all(p.grad is not g for p, g in zip(numba_params, kept))
+
+
+def _tutorial_data():
+    from autograph.data import one_hot, three_clusters
+    data, classes = three_clusters()
+    return data, one_hot(classes)
+
+
+def test_a_parameter_replaced_between_calls_is_read_and_updated_in_its_new_array():
+    w = ag.parameter(np.array([[0.5, -1.0], [2.0, 0.25]]))
+    lr = 0.125
+
+    def step(x):
+        loss = ag.tanh(x @ w).sum()
+        w.grad = None
+        loss.backward()
+        update = ag.core.writable(w)
+        update -= lr * w.grad
+        return loss
+    compiled = ag.compile(step)
+    x = np.array([[1.0, 2.0], [3.0, -1.0]])
+    compiled(x)
+    compiled(x)
+    new = np.array([[1.0, 0.0], [0.0, 1.0]])
+    w.value = new                                # the user swaps the array
+    loss = compiled(x)
+    np.testing.assert_allclose(loss, np.tanh(x @ np.eye(2)).sum(), rtol=1e-15)
+    assert w.value is new                         # updated in place, in the new array
+    expected = np.eye(2) - lr * x.T @ (1 - np.tanh(x) ** 2)
+    np.testing.assert_allclose(new, expected, rtol=1e-14)
+    w.value = np.asfortranarray(np.eye(2))        # not C-contiguous: read through a copy
+    compiled(x)
+    np.testing.assert_allclose(w.value, expected, rtol=1e-14)
+
+
+def test_softmax_of_a_row_of_minus_inf_raises_eagers_error_and_updates_nothing():
+    W = ag.parameter(np.ones((2, 3)))
+
+    def step(x):
+        loss = ag.log_softmax(x @ W).sum()
+        W.grad = None
+        loss.backward()
+        update = ag.core.writable(W)
+        update -= 0.5 * W.grad
+        return loss
+    compiled = ag.compile(step)
+    x = np.array([[1.0, 2.0], [0.5, -1.0]])
+    compiled(x)
+    compiled(x)               # the program of every later call (W.grad is not None now)
+    before = W.value.copy()
+    bad = np.array([[1.0, 2.0], [-np.inf, -np.inf]])
+    with pytest.raises(ValueError, match=r"every entry is -inf in row \[1, :\]"), \
+            np.errstate(invalid="ignore"):
+        step(bad)                                 # eager mode's error ...
+    ag.core.writable(W)[...] = before
+    with pytest.raises(ValueError, match=r"every entry is -inf in row \[1, :\]"):
+        compiled(bad)                             # ... is the compiled step's
+    assert len(compiled.programs()) == 2          # raised by the program, not by a trace
+    np.testing.assert_array_equal(W.value, before)
+
+
+def test_overflow_gives_inf_and_division_by_zero_gives_numpys_answers():
+    w = ag.parameter(np.array([1.0, 0.0, -1.0, 800.0]))
+    compiled = ag.compile(lambda x: ag.exp(w * x) + 1.0 / (w * x))
+    x = np.full(4, 2.0)
+    with np.errstate(all="ignore"):
+        expected = ag.exp(w * x).value + 1.0 / (w * x).value
+        got = compiled(x)
+    np.testing.assert_array_equal(got, expected)      # inf where eager gives inf
+    assert np.isinf(got[1]) and np.isinf(got[3])
+
+
+@pytest.mark.filterwarnings("error")
+def test_the_vectorised_exp_is_within_one_ulp_of_numpys_everywhere():
+    from autograph.compiler import numba_backend
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-750, 712, 20000), rng.standard_normal(20000) * 5,
+                        [np.nan, np.inf, -np.inf, 709.782712893384, 709.7827128933841,
+                         -745.1332191019412, -745.14, -708.4, 0.0, -0.0, 1e-300]])
+    arena = np.concatenate([[0.0, 0.0], x, np.zeros(x.size)])
+    tape = np.array([[numba_backend.EXP, 2 + x.size, 2, 2, 1, x.size, 0, 0, 1, 0, 1]])
+    numba_backend.run_tape(tape, arena, np.zeros(1, np.int64), np.zeros(0))
+    got = arena[2 + x.size:]
+    with np.errstate(over="ignore", under="ignore"):
+        expected = np.exp(x)
+    same = (got == expected) | (np.isnan(got) & np.isnan(expected))
+    ulps = np.abs(got[~same] - expected[~same]) / np.spacing(np.abs(expected[~same]))
+    assert np.all(ulps <= 1.0), ulps.max()
+
+
+def test_an_mlp_with_relu_masks_and_gradient_descent_in_one_segment():
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((40, 5))
+    T = np.eye(3)[rng.integers(0, 3, 40)]
+    models = [ag.MLP([5, 12, 12, 3], hidden="relu", rng=1) for _ in range(2)]
+    optimizers = [ag.GradientDescent(m, lr=0.01) for m in models]
+
+    def make(model, optimizer):
+        def step(X, T):
+            loss = ag.nn.cross_entropy(model(X), T, reduction="sum")
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step
+    eager = make(models[0], optimizers[0])
+    compiled = ag.compile(make(models[1], optimizers[1]))
+    for _ in range(100):
+        np.testing.assert_allclose(compiled(X, T), eager(X, T).value, rtol=1e-12)
+    for e, c in zip(models[0].parameters(), models[1].parameters()):
+        np.testing.assert_allclose(c.value, e.value, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(c.grad, e.grad, rtol=1e-12, atol=1e-14)
