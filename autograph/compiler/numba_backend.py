@@ -274,6 +274,80 @@ if numba is not None:
     _relu_loops = _unary(_relu)
     _copy_loops = _unary(_copy)
 
+    def _product_by_rows(K, N):
+        """(m, K) @ (K, N) for K and N of at most 4, known when compiled: the loops over
+        them unrolled, b's entries read once into registers, one pass down the rows."""
+        @numba.njit(error_model="numpy")
+        def product(arena, d, a, b, m, a0, a1, b0, b1):
+            w = np.empty(K * N, dtype=arena.dtype)
+            for p in range(K):
+                for j in range(N):
+                    w[p * N + j] = arena[b + p * b0 + j * b1]
+            for i in range(m):
+                for j in range(N):
+                    s = 0.0
+                    for p in range(K):
+                        s += arena[a + i * a0 + p * a1] * w[p * N + j]
+                    arena[d + i * N + j] = s
+        return product
+
+    _rows_11 = _product_by_rows(1, 1)
+    _rows_12 = _product_by_rows(1, 2)
+    _rows_13 = _product_by_rows(1, 3)
+    _rows_14 = _product_by_rows(1, 4)
+    _rows_21 = _product_by_rows(2, 1)
+    _rows_22 = _product_by_rows(2, 2)
+    _rows_23 = _product_by_rows(2, 3)
+    _rows_24 = _product_by_rows(2, 4)
+    _rows_31 = _product_by_rows(3, 1)
+    _rows_32 = _product_by_rows(3, 2)
+    _rows_33 = _product_by_rows(3, 3)
+    _rows_34 = _product_by_rows(3, 4)
+    _rows_41 = _product_by_rows(4, 1)
+    _rows_42 = _product_by_rows(4, 2)
+    _rows_43 = _product_by_rows(4, 3)
+    _rows_44 = _product_by_rows(4, 4)
+
+    @numba.njit(error_model="numpy")
+    def _small_product(arena, d, a, b, m, n, k, a0, a1, b0, b1):
+        """The product when k and n are at most 4 (a layer of a small network)."""
+        if k == 1:
+            if n == 1:
+                _rows_11(arena, d, a, b, m, a0, a1, b0, b1)
+            elif n == 2:
+                _rows_12(arena, d, a, b, m, a0, a1, b0, b1)
+            elif n == 3:
+                _rows_13(arena, d, a, b, m, a0, a1, b0, b1)
+            else:
+                _rows_14(arena, d, a, b, m, a0, a1, b0, b1)
+        elif k == 2:
+            if n == 1:
+                _rows_21(arena, d, a, b, m, a0, a1, b0, b1)
+            elif n == 2:
+                _rows_22(arena, d, a, b, m, a0, a1, b0, b1)
+            elif n == 3:
+                _rows_23(arena, d, a, b, m, a0, a1, b0, b1)
+            else:
+                _rows_24(arena, d, a, b, m, a0, a1, b0, b1)
+        elif k == 3:
+            if n == 1:
+                _rows_31(arena, d, a, b, m, a0, a1, b0, b1)
+            elif n == 2:
+                _rows_32(arena, d, a, b, m, a0, a1, b0, b1)
+            elif n == 3:
+                _rows_33(arena, d, a, b, m, a0, a1, b0, b1)
+            else:
+                _rows_34(arena, d, a, b, m, a0, a1, b0, b1)
+        else:
+            if n == 1:
+                _rows_41(arena, d, a, b, m, a0, a1, b0, b1)
+            elif n == 2:
+                _rows_42(arena, d, a, b, m, a0, a1, b0, b1)
+            elif n == 3:
+                _rows_43(arena, d, a, b, m, a0, a1, b0, b1)
+            else:
+                _rows_44(arena, d, a, b, m, a0, a1, b0, b1)
+
     @numba.njit(error_model="numpy")
     def _matmul(arena, d, a, b, m, n, k, a0, a1, b0, b1):
         """(m, k) @ (k, n), operands at any strides (a transpose is a product's operand read
@@ -341,40 +415,58 @@ if numba is not None:
             if w > 3:
                 arena[d + j0 + 3] = s3
 
+    def _softmax_by(N):
+        """Softmax (log-softmax) of rows of N entries (N = 0: of any length, read from the
+        tape): False when a row's largest entry is -inf or +inf, where eager mode raises.
+        In passes, so that the exps are one vectorised loop; N known when compiled unrolls
+        the passes along the rows."""
+        @numba.njit(error_model="numpy")
+        def softmax(arena, d, a, m, n, a0, a1, log):
+            width = N if N > 0 else n
+            out = arena[d:d + m * width]
+            bad = False
+            for i in range(m):
+                top = arena[a + i * a0]
+                for j in range(1, width):
+                    v = arena[a + i * a0 + j * a1]
+                    top = v if v > top or v != v else top
+                bad = bad or (top - top != 0.0 and top == top)  # +-inf; NaN passes on
+                for j in range(width):
+                    out[i * width + j] = arena[a + i * a0 + j * a1] - top
+            if bad:
+                return False
+            for i in range(m * width):
+                out[i] = _vector_exp(out[i])
+            for i in range(m):
+                s = 0.0
+                for j in range(width):
+                    s += out[i * width + j]
+                if log:
+                    top = arena[a + i * a0]
+                    for j in range(1, width):
+                        v = arena[a + i * a0 + j * a1]
+                        top = v if v > top or v != v else top
+                    log_s = np.log(s)
+                    for j in range(width):
+                        out[i * width + j] = arena[a + i * a0 + j * a1] - top - log_s
+                else:
+                    for j in range(width):
+                        out[i * width + j] /= s
+            return True
+        return softmax
+
+    _softmax_any, _softmax_2, _softmax_3, _softmax_4 = (_softmax_by(0), _softmax_by(2),
+                                                        _softmax_by(3), _softmax_by(4))
+
     @numba.njit(error_model="numpy")
     def _softmax_rows(arena, d, a, m, n, a0, a1, log):
-        """Softmax (log-softmax) of each row; False at a row whose largest entry is +-inf,
-        where eager mode raises. In three passes, so that the exps are one vectorised loop."""
-        out = arena[d:d + m * n]
-        for i in range(m):
-            top = arena[a + i * a0]
-            for j in range(1, n):
-                v = arena[a + i * a0 + j * a1]
-                if v > top or v != v:
-                    top = v
-            if top - top != 0.0 and top == top:          # +-inf (NaN passes on as NaN)
-                return False
-            for j in range(n):
-                out[i * n + j] = arena[a + i * a0 + j * a1] - top
-        for i in range(m * n):
-            out[i] = _vector_exp(out[i])
-        for i in range(m):
-            s = 0.0
-            for j in range(n):
-                s += out[i * n + j]
-            if log:
-                top = arena[a + i * a0]
-                for j in range(1, n):
-                    v = arena[a + i * a0 + j * a1]
-                    if v > top or v != v:
-                        top = v
-                log_s = np.log(s)
-                for j in range(n):
-                    out[i * n + j] = arena[a + i * a0 + j * a1] - top - log_s
-            else:
-                for j in range(n):
-                    out[i * n + j] /= s
-        return True
+        if n == 2:
+            return _softmax_2(arena, d, a, m, n, a0, a1, log)
+        if n == 3:
+            return _softmax_3(arena, d, a, m, n, a0, a1, log)
+        if n == 4:
+            return _softmax_4(arena, d, a, m, n, a0, a1, log)
+        return _softmax_any(arena, d, a, m, n, a0, a1, log)
 
     @numba.njit(cache=True, error_model="numpy")
     def run_tape(tape, arena, addresses, block):
@@ -427,7 +519,10 @@ if numba is not None:
                 else:
                     _copy_loops(arena, d, a, m, n, a0, a1, cap)
             elif code == 17:
-                _matmul(arena, d, a, b, m, n, kk, a0, a1, b0, b1)
+                if kk <= 4 and n <= 4 and m > 4:
+                    _small_product(arena, d, a, b, m, n, kk, a0, a1, b0, b1)
+                else:
+                    _matmul(arena, d, a, b, m, n, kk, a0, a1, b0, b1)
             elif code == 18:                                # sum over rows: (m, n) -> (n,)
                 _sum_rows(arena, d, a, m, n, a0, a1)
             elif code == 19:                                # sum over columns: (m, 1)
@@ -622,6 +717,40 @@ class Arena:
             self.array[offset:offset + size] = np.asarray(value, dtype=self.dtype).reshape(-1)
 
 
+def _read_only_by_products(instructions, positions, needed_after, kernels) -> set:
+    """The transposes of a segment whose results are read by its matrix products alone:
+    a product reads them across their source instead (no copy)."""
+    inside = set(positions)
+    transposed = {instructions[k].out.code for k in positions
+                  if isinstance(instructions[k], Call) and instructions[k].into is None
+                  and plan(instructions[k], kernels, {}) == TRANSPOSE
+                  and isinstance(instructions[k].args[0], Traced)}
+    foldable = transposed - needed_after
+    for k, ins in enumerate(instructions):
+        if isinstance(ins, Call):
+            used = _value_codes((ins.args, ins.kwargs))
+            product = k in inside and ins.function is kernels["dot"] and not ins.kwargs
+            if not product:
+                foldable -= used
+        elif isinstance(ins, Grads):
+            foldable -= _value_codes([g for _, g in ins.pairs])
+    return foldable
+
+
+def _value_codes(x, found=None) -> set:
+    found = set() if found is None else found
+    if isinstance(x, Traced):
+        if x.kind == "value":
+            found.add(x.code)
+    elif isinstance(x, (tuple, list)):
+        for i in x:
+            _value_codes(i, found)
+    elif isinstance(x, dict):
+        for v in x.values():
+            _value_codes(v, found)
+    return found
+
+
 def _strides(shape, m: int, n: int) -> tuple:
     """Arena strides (row, column) that broadcast a C-ordered array of `shape` to (m, n)."""
     rows, columns = _matrix(shape)
@@ -673,6 +802,8 @@ class Segment:
             return arena.places[key][0]
 
         self.seen: set = set()
+        views = {}                    # a transpose read only by products: (offset, strides)
+        foldable = _read_only_by_products(instructions, positions, needed_after, kernels)
         for k in positions:
             ins = instructions[k]
             if isinstance(ins, ClearGrad):
@@ -689,10 +820,21 @@ class Segment:
                 continue
             code = plan(ins, kernels, grads)
             out = ins.out if ins.into is None else ins.into
+            if code == TRANSPOSE and out.code in foldable:
+                columns = _matrix(ins.args[0].shape)[1]
+                views[out.code] = (place(ins.args[0]), 1, columns)
+                continue
             if ins.out is not None:
                 made.add(ins.out.code)
             d = place(out)
             m, n = _matrix(out.shape)
+            if code == MATMUL:
+                x, y = ins.args
+                a, a0, a1 = views.get(x.code) or (place(x), x.shape[1], 1)
+                b, b0, b1 = views.get(y.code) or (place(y), y.shape[1], 1)
+                self.rows[len(tape)] = k
+                tape.append((code, d, a, b, m, n, x.shape[1], a0, a1, b0, b1))
+                continue
             a = place(ins.args[0])
             a_shape = np.shape(ins.args[0].example if isinstance(ins.args[0], Traced)
                                else ins.args[0])
