@@ -267,6 +267,24 @@ def test_the_vectorised_exp_is_within_one_ulp_of_numpys_everywhere():
     assert np.all(ulps <= 1.0), ulps.max()
 
 
+@pytest.mark.filterwarnings("error")
+def test_the_vectorised_tanh_is_within_three_ulp_of_numpys_and_keeps_signs():
+    from autograph.compiler import numba_backend
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.uniform(-25, 25, 20000), rng.standard_normal(20000) * 0.01,
+                        rng.standard_normal(2000) * 1e-9,
+                        [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-300, -5e-324, 0.17, 0.18,
+                         0.35, 19.06, 40.0, -41.0]])
+    arena = np.concatenate([[0.0, 0.0], x, np.zeros(x.size)])
+    tape = np.array([[numba_backend.TANH, 2 + x.size, 2, 2, 1, x.size, 0, 0, 1, 0, 1]])
+    numba_backend.run_tape(tape, arena, np.zeros(1, np.int64), np.zeros(0))
+    got, expected = arena[2 + x.size:], np.tanh(x)
+    same = (got == expected) | (np.isnan(got) & np.isnan(expected))
+    ulps = np.abs(got[~same] - expected[~same]) / np.spacing(np.abs(expected[~same]))
+    assert np.all(ulps <= 3.0), ulps.max()
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))    # -0.0 too
+
+
 def test_an_mlp_with_relu_masks_and_gradient_descent_in_one_segment():
     rng = np.random.default_rng(7)
     X = rng.standard_normal((40, 5))
