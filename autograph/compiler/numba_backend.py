@@ -305,7 +305,7 @@ if numba is not None:
     def _product_by_rows(K, N):
         """(m, K) @ (K, N) for K and N of at most 4, known when compiled: the loops over
         them unrolled, b's entries read once into registers, one pass down the rows."""
-        @numba.njit(error_model="numpy")
+        @numba.njit(fastmath={"contract"}, error_model="numpy")
         def product(arena, d, a, b, m, a0, a1, b0, b1):
             w = np.empty(K * N, dtype=arena.dtype)
             for p in range(K):
@@ -376,49 +376,41 @@ if numba is not None:
             else:
                 _rows_44(arena, d, a, b, m, a0, a1, b0, b1)
 
-    @numba.njit(error_model="numpy")
+    @numba.njit(fastmath={"contract"}, error_model="numpy")
     def _matmul(arena, d, a, b, m, n, k, a0, a1, b0, b1):
         """(m, k) @ (k, n), operands at any strides (a transpose is a product's operand read
-        across); the result C-ordered. Columns four at a time, their sums in registers."""
+        across); the result C-ordered. Tiles of two rows by four columns, their eight sums in
+        registers (a tile at the edge repeats its last row or column, and drops it)."""
         out = arena[d:d + m * n]
         for j0 in range(0, n, 4):
             w = min(4, n - j0)
-            for i in range(m):
-                s0 = s1 = s2 = s3 = 0.0
-                row = a + i * a0
-                column = b + j0 * b1
-                if w == 4:
-                    for p in range(k):
-                        v = arena[row + p * a1]
-                        q = column + p * b0
-                        s0 += v * arena[q]
-                        s1 += v * arena[q + b1]
-                        s2 += v * arena[q + 2 * b1]
-                        s3 += v * arena[q + 3 * b1]
-                elif w == 3:
-                    for p in range(k):
-                        v = arena[row + p * a1]
-                        q = column + p * b0
-                        s0 += v * arena[q]
-                        s1 += v * arena[q + b1]
-                        s2 += v * arena[q + 2 * b1]
-                elif w == 2:
-                    for p in range(k):
-                        v = arena[row + p * a1]
-                        q = column + p * b0
-                        s0 += v * arena[q]
-                        s1 += v * arena[q + b1]
-                else:
-                    for p in range(k):
-                        s0 += arena[row + p * a1] * arena[column + p * b0]
-                at = i * n + j0
-                out[at] = s0
-                if w > 1:
-                    out[at + 1] = s1
-                if w > 2:
-                    out[at + 2] = s2
-                if w > 3:
-                    out[at + 3] = s3
+            c1, c2, c3 = min(1, w - 1) * b1, min(2, w - 1) * b1, min(3, w - 1) * b1
+            column = b + j0 * b1
+            for i in range(0, m, 2):
+                row0 = a + i * a0
+                row1 = a + min(i + 1, m - 1) * a0
+                s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = 0.0
+                for p in range(k):
+                    q = column + p * b0
+                    x0, x1, x2, x3 = arena[q], arena[q + c1], arena[q + c2], arena[q + c3]
+                    v, u = arena[row0 + p * a1], arena[row1 + p * a1]
+                    s00 += v * x0
+                    s01 += v * x1
+                    s02 += v * x2
+                    s03 += v * x3
+                    s10 += u * x0
+                    s11 += u * x1
+                    s12 += u * x2
+                    s13 += u * x3
+                for r in range(min(2, m - i)):
+                    at = (i + r) * n + j0
+                    out[at] = s00 if r == 0 else s10
+                    if w > 1:
+                        out[at + 1] = s01 if r == 0 else s11
+                    if w > 2:
+                        out[at + 2] = s02 if r == 0 else s12
+                    if w > 3:
+                        out[at + 3] = s03 if r == 0 else s13
 
     @numba.njit(error_model="numpy")
     def _sum_rows(arena, d, a, m, n, a0, a1):
