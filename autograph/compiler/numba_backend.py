@@ -790,7 +790,7 @@ class Segment:
         self.externals: list = []     # expressions of the arrays read by address
         self.external_at: dict = {}   # code -> slot
         self.stored: set = set()      # slots written back
-        self.clears: list = []        # states whose .grad the segment sets to None
+        self.clears: list = []        # (state, position): `.grad = None` inside the segment
         self.unlocked: list = []      # states updated in place: autograph.writable first
         self.grads: list = []         # (state, offset in block, size, shape)
         self.rows: dict = {}          # tape row -> instruction position
@@ -827,7 +827,7 @@ class Segment:
         for k in positions:
             ins = instructions[k]
             if isinstance(ins, ClearGrad):
-                self.clears.append(ins.state)
+                self.clears.append((ins.state, k))
                 continue
             if isinstance(ins, Grads):
                 for i, g in ins.pairs:
@@ -941,8 +941,12 @@ class Segment:
             if x is not None:
                 x[...] = copy.reshape(np.shape(x))
 
-    def fail(self, row: int):
-        """Eager mode's error for the operation at `row`: its forward run again on its input."""
+    def fail(self, row: int, states: tuple):
+        """Eager mode's error for the operation at `row`: its forward run again on its input,
+        after the `.grad = None` that came before it (the gradients stay as they were)."""
+        for i, k in self.clears:
+            if k < self.rows[row]:
+                states[i].grad = None
         ins = self.instructions[self.rows[row]]
         x = ins.args[0]
         offset = self.arena.places[x.code][0]
@@ -952,13 +956,12 @@ class Segment:
         raise FloatingPointError(f"compile(backend='numba'): {ins.function.__name__} stopped "
                                  "at an infinite row maximum")
 
-    def lines(self, constant, index: int) -> list[str]:
+    def lines(self, constant) -> list[str]:
         """The program's Python lines that run this segment."""
         me = constant(self)
         arena, tape = constant(self.arena.array), constant(self.tape)
         addresses, held = constant(self.addresses), constant(self.held)
         lines = [f"_writable(s{i})" for i in self.unlocked]
-        lines += [f"s{i}.grad = None" for i in self.clears]
         if self.externals:
             stale = " or ".join(f"{code} is not {held}[{slot}]"
                                 for slot, code in enumerate(self.externals))
@@ -969,7 +972,11 @@ class Segment:
             lines.append(f"_b = _empty({self.block_size}, {constant(self.arena.dtype)})")
         block = "_b" if self.grads else constant(self.empty_block)
         lines.append(f"_e = _run_tape({tape}, {arena}, {addresses}, {block})")
-        lines.append(f"if _e >= 0: {me}.fail(_e)")
+        last = max((i for i, _ in self.clears), default=-1)
+        states = "".join(f"s{i}, " for i in range(last + 1))
+        lines.append(f"if _e >= 0: {me}.fail(_e, ({states}))")
+        stored = {i for i, _, _, _ in self.grads}     # a cleared .grad that gets a new one
+        lines += [f"s{i}.grad = None" for i, _ in self.clears if i not in stored]
         if any(slot in self.stored for slot in range(len(self.externals))):
             lines.append(f"if {me}.temps: {me}.write_back()")
         for i, at, size, shape in self.grads:

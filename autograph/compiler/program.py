@@ -99,7 +99,7 @@ class Program:
             if k in in_tape:
                 tape = tapes.get(k)
                 if tape is not None:     # the first operation of a segment: the whole segment
-                    lines += tape.lines(constant, k)
+                    lines += tape.lines(constant)
                 continue
             # buffers of values read for the last time by an earlier operation, or by this
             # one (an elementwise ufunc may write over its own input), are free again

@@ -307,3 +307,21 @@ def test_an_mlp_with_relu_masks_and_gradient_descent_in_one_segment():
     for e, c in zip(models[0].parameters(), models[1].parameters()):
         np.testing.assert_allclose(c.value, e.value, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(c.grad, e.grad, rtol=1e-12, atol=1e-14)
+
+
+def test_a_failing_forward_leaves_the_gradients_as_eager_mode_does():
+    W = ag.parameter(np.ones((2, 3)))
+
+    def step(x):
+        loss = ag.log_softmax(x @ W).sum()
+        W.grad = None                 # after the forward: eager never gets here
+        loss.backward()
+        return loss
+    compiled = ag.compile(step)
+    x = np.array([[1.0, 2.0], [0.5, -1.0]])
+    compiled(x)
+    compiled(x)
+    kept = W.grad
+    with pytest.raises(ValueError, match="every entry is -inf"):
+        compiled(np.array([[1.0, 2.0], [-np.inf, -np.inf]]))
+    assert W.grad is kept
