@@ -412,6 +412,21 @@ if numba is not None:
                     if w > 3:
                         out[at + 3] = s03 if r == 0 else s13
 
+    def _sum_columns_by(N):
+        """(m, N) summed along its rows to (m,), N = 0: any length, read from the tape."""
+        @numba.njit(error_model="numpy")
+        def sum_columns(arena, d, a, m, n, a0, a1):
+            width = N if N > 0 else n
+            for i in range(m):
+                s = 0.0
+                for j in range(width):
+                    s += arena[a + i * a0 + j * a1]
+                arena[d + i] = s
+        return sum_columns
+
+    _sum_columns_any, _sum_columns_2, _sum_columns_3, _sum_columns_4 = (
+        _sum_columns_by(0), _sum_columns_by(2), _sum_columns_by(3), _sum_columns_by(4))
+
     @numba.njit(error_model="numpy")
     def _sum_rows(arena, d, a, m, n, a0, a1):
         """(m, n) summed down its rows to (n,): columns four at a time, as _matmul."""
@@ -546,11 +561,14 @@ if numba is not None:
             elif code == 18:                                # sum over rows: (m, n) -> (n,)
                 _sum_rows(arena, d, a, m, n, a0, a1)
             elif code == 19:                                # sum over columns: (m, 1)
-                for i in range(m):
-                    s = 0.0
-                    for j in range(n):
-                        s += arena[a + i * a0 + j * a1]
-                    arena[d + i] = s
+                if n == 2:
+                    _sum_columns_2(arena, d, a, m, n, a0, a1)
+                elif n == 3:
+                    _sum_columns_3(arena, d, a, m, n, a0, a1)
+                elif n == 4:
+                    _sum_columns_4(arena, d, a, m, n, a0, a1)
+                else:
+                    _sum_columns_any(arena, d, a, m, n, a0, a1)
             elif code <= 21:
                 if not _softmax_rows(arena, d, a, m, n, a0, a1, code == 21):
                     return t
