@@ -142,8 +142,41 @@ if numba is not None:
     def _full(s0, s1, m, n):
         return (s0 == n or m == 1) and (s1 == 1 or n == 1)
 
-    def _binary(op):
-        """The loops of one elementwise operation, compiled with `op` inlined."""
+    def _broadcast_by(op, N):
+        """op(x, y) of a full (m, N) x and a row or a column y, for N of 2 to 4 known when
+        compiled: the loop along a row unrolled, a row's y in registers."""
+        @numba.njit(error_model="numpy")
+        def broadcast(out, x, arena, b, m, b0, b1):
+            if b0 == 0:                                   # a row, repeated down
+                y0, y1 = arena[b], arena[b + b1]
+                y2, y3 = arena[b + min(2, N - 1) * b1], arena[b + min(3, N - 1) * b1]
+                for i in range(m):
+                    at = i * N
+                    out[at] = op(x[at], y0)
+                    out[at + 1] = op(x[at + 1], y1)
+                    if N > 2:
+                        out[at + 2] = op(x[at + 2], y2)
+                    if N > 3:
+                        out[at + 3] = op(x[at + 3], y3)
+            else:                                         # a column, repeated across
+                for i in range(m):
+                    at = i * N
+                    v = arena[b + i * b0]
+                    out[at] = op(x[at], v)
+                    out[at + 1] = op(x[at + 1], v)
+                    if N > 2:
+                        out[at + 2] = op(x[at + 2], v)
+                    if N > 3:
+                        out[at + 3] = op(x[at + 3], v)
+        return broadcast
+
+    def _binary(op, short):
+        """The loops of one elementwise operation, compiled with `op` inlined; with `short`,
+        unrolled loops for a matrix and a row or a column of 2 to 4 entries (a bias, a
+        normalisation: each such variant costs about a second of the first compile)."""
+        by_2, by_3, by_4 = (_broadcast_by(op, 2), _broadcast_by(op, 3),
+                            _broadcast_by(op, 4)) if short else (None, None, None)
+
         @numba.njit(error_model="numpy")
         def binary(arena, d, a, b, m, n, a0, a1, b0, b1):
             size = m * n
@@ -158,6 +191,13 @@ if numba is not None:
                     v = arena[b]
                     for i in range(size):
                         out[i] = op(x[i], v)
+                elif short and (b0 == 0 or b1 == 0) and 2 <= n <= 4:     # a short row, column
+                    if n == 2:
+                        by_2(out, x, arena, b, m, b0, b1)
+                    elif n == 3:
+                        by_3(out, x, arena, b, m, b0, b1)
+                    else:
+                        by_4(out, x, arena, b, m, b0, b1)
                 elif b0 == 0:                                 # a row, repeated down
                     y = arena[b:b + n]
                     for i in range(m):
@@ -284,12 +324,12 @@ if numba is not None:
     def _copy(x, cap):
         return x
 
-    _add_loops = _binary(_add)
-    _subtract_loops = _binary(_subtract)
-    _multiply_loops = _binary(_multiply)
-    _divide_loops = _binary(_divide)
-    _maximum_loops = _binary(_maximum)
-    _minimum_loops = _binary(_minimum)
+    _add_loops = _binary(_add, True)
+    _subtract_loops = _binary(_subtract, True)
+    _multiply_loops = _binary(_multiply, True)
+    _divide_loops = _binary(_divide, True)
+    _maximum_loops = _binary(_maximum, False)
+    _minimum_loops = _binary(_minimum, False)
     _negative_loops = _unary(_negative)
     _exp_loops = _unary(_exp)
     _log_loops = _unary(_log)
