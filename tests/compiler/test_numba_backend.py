@@ -3,6 +3,8 @@ for the networks of the other compile tests. Skipped where numba is not installe
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograph as ag
 from tests.compiler import test_equal_to_eager as eager_tests
@@ -325,3 +327,80 @@ def test_a_failing_forward_leaves_the_gradients_as_eager_mode_does():
     with pytest.raises(ValueError, match="every entry is -inf"):
         compiled(np.array([[1.0, 2.0], [-np.inf, -np.inf]]))
     assert W.grad is kept
+
+
+def test_random_compositions_of_the_registry():
+    from tests.compiler import test_fuzz
+    test_fuzz.test_compiled_equals_eager()
+
+
+# --- every layout the interpreter has a loop for, against eager mode --------------------------------
+_LAYOUTS = ("full", "row", "column", "number", "scalar array", "transposed")
+
+
+def _operand(layout, m, n, rng):
+    if layout == "full":
+        return rng.standard_normal((m, n))
+    if layout == "row":
+        return rng.standard_normal(n)
+    if layout == "column":
+        return rng.standard_normal((m, 1))
+    if layout == "number":
+        return float(rng.uniform(0.5, 2.0))
+    if layout == "scalar array":
+        return np.array(rng.uniform(0.5, 2.0))
+    return rng.standard_normal((n, m)).T.copy().T.T         # (m, n) from a transpose below
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 5),
+       st.sampled_from(_LAYOUTS), st.sampled_from(_LAYOUTS), st.booleans(),
+       st.sampled_from(["add", "subtract", "multiply", "divide", "maximum", "minimum"]),
+       st.sampled_from(["sigmoid", "tanh", "exp", "relu", "softmax", "log_softmax", "none"]),
+       st.integers(0, 2**16))
+def test_layouts_products_and_reductions_equal_eager(m, n, k, left, right, swap, binary,
+                                                     unary, seed):
+    rng = np.random.default_rng(seed)
+    W0, A0 = rng.standard_normal((k, n)), rng.standard_normal((m, k))
+    x0, y0 = _operand(left, m, n, rng), _operand(right, m, n, rng)
+    if left == "transposed":
+        x0 = rng.standard_normal((n, m))
+    ops = {"add": ag.add, "subtract": ag.subtract, "multiply": ag.multiply,
+           "divide": ag.divide, "maximum": ag.maximum, "minimum": ag.minimum}
+    apply = {"sigmoid": ag.sigmoid, "tanh": ag.tanh, "exp": ag.exp, "relu": ag.relu,
+             "softmax": ag.softmax, "log_softmax": ag.log_softmax, "none": lambda z: z}
+
+    def make(W, x, y):
+        def step(A):
+            Z = A @ W                                     # (m, n)
+            u = x.T if left == "transposed" else x
+            u = Z * u if not isinstance(u, float) else Z * u
+            pair = (y, u) if swap else (u, y)
+            if binary == "divide":
+                pair = (pair[0], 2.0 + (ag.tanh(pair[1]) if isinstance(pair[1], ag.Node)
+                                        else np.tanh(pair[1])))     # between 1 and 3
+            h = apply[unary](ops[binary](*pair) * 0.1)      # exp stays small
+            loss = (h * h).sum() + h.sum(axis=0).sum() + (h @ W.T).sum(axis=1).sum()
+            W.grad = None
+            loss.backward()
+            update = ag.core.writable(W)
+            update -= 0.001 * W.grad
+            return loss
+        return step
+    results = []
+    for compile_ in (lambda f: f, ag.compile):
+        W = ag.parameter(W0.copy())
+        x = ag.parameter(x0.copy()) if isinstance(x0, np.ndarray) and x0.ndim else x0
+        y = ag.constant(y0.copy()) if isinstance(y0, np.ndarray) and y0.ndim else y0
+        step = compile_(make(W, x, y))
+        with np.errstate(over="ignore", under="ignore"):
+            losses = [np.asarray(getattr(step(A0), "value", None) if compile_ is not ag.compile
+                                 else step(A0)) for _ in range(3)]
+        results.append((losses, W.value.copy(), W.grad.copy(),
+                        None if not isinstance(x, ag.Node) else x.grad))
+    (e_losses, e_W, e_grad, e_xgrad), (c_losses, c_W, c_grad, c_xgrad) = results
+    np.testing.assert_allclose(c_losses, e_losses, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(c_W, e_W, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(c_grad, e_grad, rtol=1e-12, atol=1e-12)
+    if e_xgrad is not None:
+        np.testing.assert_allclose(c_xgrad, e_xgrad, rtol=1e-12, atol=1e-12)
