@@ -48,10 +48,17 @@ except ImportError:              # the optional extra is not installed
 
 from autograph.compiler.trace import Call, ClearGrad, Grads, Traced
 
-# Values up to this many entries go through the tape. Above it numpy's calls cost little more
-# than their work, and the interpreter's scalar exp (4.4 ns an entry against numpy's 1.1 ns)
-# and its loops would lose; the tutorial's largest value has 900 entries.
+# Values up to this many entries go through the tape. Measured here (ns an entry, tape against
+# numpy): at 900 entries add 0.22 / 0.62, exp 0.93 / 1.3, tanh 1.1 / 2.1; at 16,384 add
+# 0.22 / 0.24, exp 0.90 / 0.81. Above it numpy's call costs nothing measurable and the arena,
+# which keeps every value of a segment, would only grow.
 SMALL = 16384
+# Matrix products up to this many multiply-adds go through the tape: its loops take about
+# 0.3 ns a multiply-add, BLAS 0.04 ns after a call of about 1 us, and a product left to numpy
+# splits a segment (another call of the interpreter, values copied out and in: 1-2 us).
+# Measured: (300, 3) @ (3, 3) 0.85 us in the tape, 0.8 us in numpy plus the split;
+# (300, 8) @ (8, 8) 8.2 us against 1.3 us.
+PRODUCT = 8192
 
 (ADD, SUBTRACT, MULTIPLY, DIVIDE, MAXIMUM, MINIMUM, NEGATIVE, EXP, LOG, TANH, SIGMOID, SQRT,
  ABSOLUTE, SQUARE, RECIPROCAL, RELU, COPY, MATMUL, SUM_ROWS, SUM_COLUMNS, SOFTMAX,
@@ -698,7 +705,8 @@ def plan(ins, kernels: dict, grads: dict):
         return RELU
     if f is kernels["dot"] and not kwargs and all(isinstance(a, Traced) and a.ndim == 2
                                                    for a in args):
-        return MATMUL
+        (m, k), n = args[0].shape, args[1].shape[1]
+        return MATMUL if m * k * n <= PRODUCT else None
     if f in (kernels["softmax"], kernels["log_softmax"]) and args[0].ndim == 2 \
             and kwargs.get("axis") in (-1, 1):
         return SOFTMAX if f is kernels["softmax"] else LOG_SOFTMAX

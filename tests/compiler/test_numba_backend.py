@@ -404,3 +404,31 @@ def test_layouts_products_and_reductions_equal_eager(m, n, k, left, right, swap,
     np.testing.assert_allclose(c_grad, e_grad, rtol=1e-12, atol=1e-12)
     if e_xgrad is not None:
         np.testing.assert_allclose(c_xgrad, e_xgrad, rtol=1e-12, atol=1e-12)
+
+
+def test_large_products_stay_numpys_and_the_stretches_around_them_still_agree():
+    from autograph.compiler import numba_backend
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((64, 40))
+    models = [ag.MLP([40, 48, 3], hidden="tanh", rng=3) for _ in range(2)]
+    optimizers = [ag.GradientDescent(m, lr=0.01) for m in models]
+    T = np.eye(3)[rng.integers(0, 3, 64)]
+
+    def make(model, optimizer):
+        def step(X, T):
+            loss = ag.nn.cross_entropy(model(X), T, reduction="sum")
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step
+    eager, compiled = make(models[0], optimizers[0]), ag.compile(make(models[1], optimizers[1]))
+    for _ in range(10):
+        np.testing.assert_allclose(compiled(X, T), eager(X, T).value, rtol=1e-12)
+    for e, c in zip(models[0].parameters(), models[1].parameters()):
+        np.testing.assert_allclose(c.value, e.value, rtol=1e-12, atol=1e-14)
+    program = compiled.programs()[0]
+    assert 64 * 40 * 48 > numba_backend.PRODUCT
+    assert "c0.dot" not in program.source and program.source.count("_run_tape") >= 1
+    assert any(not isinstance(v, numba_backend.Segment) and getattr(v, "__name__", "") == "dot"
+               for v in program.run.__globals__.values())     # the 64 x 40 x 48 product
