@@ -62,9 +62,13 @@ PRODUCT = 8192
 
 (ADD, SUBTRACT, MULTIPLY, DIVIDE, MAXIMUM, MINIMUM, NEGATIVE, EXP, LOG, TANH, SIGMOID, SQRT,
  ABSOLUTE, SQUARE, RECIPROCAL, RELU, COPY, MATMUL, SUM_ROWS, SUM_COLUMNS, SOFTMAX,
- LOG_SOFTMAX, TRANSPOSE, LOAD, STORE, GRAD, SUM_ALL) = range(27)
+ LOG_SOFTMAX, TRANSPOSE, LOAD, STORE, GRAD, SUM_ALL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL,
+ EQUAL, NOT_EQUAL, WHERE) = range(34)
 _BINARY = {np.add: ADD, np.subtract: SUBTRACT, np.multiply: MULTIPLY, np.divide: DIVIDE,
            np.maximum: MAXIMUM, np.minimum: MINIMUM}
+# comparisons: their masks are 1.0 and 0.0 in the arena, which multiply as numpy's booleans do
+_COMPARE = {np.greater: GREATER, np.greater_equal: GREATER_EQUAL, np.less: LESS,
+            np.less_equal: LESS_EQUAL, np.equal: EQUAL, np.not_equal: NOT_EQUAL}
 _UNARY = {np.negative: NEGATIVE, np.exp: EXP, np.log: LOG, np.tanh: TANH, np.sqrt: SQRT,
           np.absolute: ABSOLUTE, np.square: SQUARE, np.reciprocal: RECIPROCAL}
 # Arena entries 0 and 1 hold the sigmoid's cap and a dummy: every arena starts with them.
@@ -286,6 +290,49 @@ if numba is not None:
         return x if x <= y or x != x else y
 
     @numba.njit(error_model="numpy")
+    def _greater(x, y):
+        return 1.0 if x > y else 0.0
+
+    @numba.njit(error_model="numpy")
+    def _greater_equal(x, y):
+        return 1.0 if x >= y else 0.0
+
+    @numba.njit(error_model="numpy")
+    def _less(x, y):
+        return 1.0 if x < y else 0.0
+
+    @numba.njit(error_model="numpy")
+    def _less_equal(x, y):
+        return 1.0 if x <= y else 0.0
+
+    @numba.njit(error_model="numpy")
+    def _equal(x, y):
+        return 1.0 if x == y else 0.0
+
+    @numba.njit(error_model="numpy")
+    def _not_equal(x, y):
+        return 1.0 if x != y else 0.0
+
+    @numba.njit(error_model="numpy")
+    def _where(arena, d, c, a, b, m, n, c0, c1, a0, a1, b0, b1):
+        """np.where(condition, x, y), the condition a mask of 1.0 and 0.0 (or any numbers:
+        nonzero is true); a flat loop when all three are whole matrices or y a number."""
+        size = m * n
+        out = arena[d:d + size]
+        if _full(c0, c1, m, n) and _full(a0, a1, m, n) and (b0 == 0 and b1 == 0):
+            v = arena[b]
+            for i in range(size):
+                out[i] = arena[a + i] if arena[c + i] != 0.0 else v
+        elif _full(c0, c1, m, n) and _full(a0, a1, m, n) and _full(b0, b1, m, n):
+            for i in range(size):
+                out[i] = arena[a + i] if arena[c + i] != 0.0 else arena[b + i]
+        else:
+            for i in range(m):
+                for j in range(n):
+                    out[i * n + j] = arena[a + i * a0 + j * a1] \
+                        if arena[c + i * c0 + j * c1] != 0.0 else arena[b + i * b0 + j * b1]
+
+    @numba.njit(error_model="numpy")
     def _negative(x, cap):
         return -x
 
@@ -331,6 +378,9 @@ if numba is not None:
     def _copy(x, cap):
         return x
 
+    _greater_loops, _greater_equal_loops = _binary(_greater, False), _binary(_greater_equal, False)
+    _less_loops, _less_equal_loops = _binary(_less, False), _binary(_less_equal, False)
+    _equal_loops, _not_equal_loops = _binary(_equal, False), _binary(_not_equal, False)
     _add_loops = _binary(_add, True)
     _subtract_loops = _binary(_subtract, True)
     _multiply_loops = _binary(_multiply, True)
@@ -555,7 +605,8 @@ if numba is not None:
         """Execute `tape` on `arena`; -1, or the row at which eager mode would have raised.
 
         A row: opcode, destination, operand a, operand b, the result's rows m and columns n,
-        the inner length k of a product, then a's and b's strides (row, column) in the arena.
+        the inner length k of a product, then a's and b's strides (row, column) in the arena,
+        then a third operand and its strides (np.where's condition).
         LOAD copies m entries from the array at addresses[a] into the arena at d, STORE from
         the arena at a into the array at addresses[d], GRAD from the arena at a into block at
         d. arena[0] is the sigmoid's cap."""
@@ -619,6 +670,22 @@ if numba is not None:
             elif code <= 21:
                 if not _softmax_rows(arena, d, a, m, n, a0, a1, code == 21):
                     return t
+            elif code >= 27:
+                if code == 27:
+                    _greater_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+                elif code == 28:
+                    _greater_equal_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+                elif code == 29:
+                    _less_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+                elif code == 30:
+                    _less_equal_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+                elif code == 31:
+                    _equal_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+                elif code == 32:
+                    _not_equal_loops(arena, d, a, b, m, n, a0, a1, b0, b1)
+                else:
+                    _where(arena, d, tape[t, 11], a, b, m, n, tape[t, 12], tape[t, 13],
+                           a0, a1, b0, b1)
             elif code == 23:
                 source = numba.carray(_pointer(addresses[a], arena), m)
                 out = arena[d:d + m]
@@ -660,6 +727,17 @@ def _matrix(shape) -> tuple | None:
     return None
 
 
+def dtype_of(ins):
+    """The dtype of the arena an operation's values live in: its result's, or for a
+    comparison (a boolean mask) its operands'."""
+    target = ins.out if ins.into is None else ins.into
+    if target.dtype == np.bool_ and ins.function in _COMPARE:
+        dtypes = [x.dtype for x in ins.args if isinstance(x, Traced) and x.dtype != np.bool_]
+        if dtypes:
+            return dtypes[0]
+    return target.dtype
+
+
 def _operand_ok(x, dtype, grads: dict) -> bool:
     if isinstance(x, Traced):
         if x.dtype != dtype and x.dtype != np.bool_:
@@ -678,12 +756,19 @@ def plan(ins, kernels: dict, grads: dict):
         return None
     target = ins.out if ins.into is None else ins.into
     out = target.example
-    if type(out) is not np.ndarray or out.dtype not in (np.float64, np.float32) \
+    dtype = dtype_of(ins)
+    if type(out) is not np.ndarray or dtype not in (np.float64, np.float32) \
             or out.ndim > 2 or not 0 < out.size <= SMALL:
         return None
     f, args, kwargs = ins.function, ins.args, ins.kwargs
-    if not all(_operand_ok(a, out.dtype, grads) for a in args):
+    if not all(_operand_ok(a, dtype, grads) for a in args):
         return None
+    if out.dtype == np.bool_:            # a mask: a comparison of numbers of the arena's dtype
+        if f in _COMPARE and len(args) == 2 and not kwargs and ins.into is None:
+            return _COMPARE[f]
+        return None
+    if f is np.where and len(args) == 3 and not kwargs and ins.into is None:
+        return WHERE
     if ins.into is not None:        # an in-place update of a parameter's value, elementwise
         if target.kind != "state" or kwargs:
             return None
@@ -767,7 +852,7 @@ def segments(instructions, grad_was_none) -> list[list[int]]:
             elif ins.into is not None and ins.into.kind == "grad":
                 none[int(ins.into.code[1:].split(".")[0])] = False
             continue
-        dtype = (ins.out if ins.into is None else ins.into).dtype
+        dtype = dtype_of(ins)
         if kind is not None and dtype != kind:
             close()
         kind = dtype
@@ -874,7 +959,7 @@ class Segment:
                     if x.code not in self.external_at:
                         slot = self.external_at[x.code] = len(self.externals)
                         self.externals.append(x.code)
-                        loads.append((LOAD, offset, slot, 0, max(x.size, 1)) + (0,) * 6)
+                        loads.append((LOAD, offset, slot, 0, max(x.size, 1)) + (0,) * 9)
                 elif x.code not in made and x.code not in self.seen:
                     # computed by numpy (or of another dtype, a mask): copied in
                     self.copied_in.append((offset, max(x.size, 1), expr(x)))
@@ -899,7 +984,7 @@ class Segment:
                 for i, g in ins.pairs:
                     at = place(g)
                     size = max(g.size, 1)
-                    tape.append((GRAD, self.block_size, at, 0, size) + (0,) * 6)
+                    tape.append((GRAD, self.block_size, at, 0, size) + (0,) * 9)
                     self.grads.append((i, self.block_size, size, g.shape))
                     grads[f"s{i}.grad"] = at
                     self.block_size += size
@@ -919,13 +1004,13 @@ class Segment:
                 a, a0, a1 = views.get(x.code) or (place(x), x.shape[1], 1)
                 b, b0, b1 = views.get(y.code) or (place(y), y.shape[1], 1)
                 self.rows[len(tape)] = k
-                tape.append((code, d, a, b, m, n, x.shape[1], a0, a1, b0, b1))
+                tape.append((code, d, a, b, m, n, x.shape[1], a0, a1, b0, b1, 0, 0, 0))
                 continue
             a = place(ins.args[0])
             a_shape = np.shape(ins.args[0].example if isinstance(ins.args[0], Traced)
                                else ins.args[0])
             b, b_shape, inner = a, a_shape, 0
-            if len(ins.args) == 2:
+            if len(ins.args) >= 2:
                 b = place(ins.args[1])
                 b_shape = np.shape(ins.args[1].example if isinstance(ins.args[1], Traced)
                                    else ins.args[1])
@@ -950,8 +1035,18 @@ class Segment:
             else:
                 a0, a1 = _strides(a_shape, m, n)
                 b0, b1 = _strides(b_shape, m, n)
+            c = c0 = c1 = 0
+            if code == WHERE:                         # (condition, x, y): a third operand
+                c, c_shape = a, a_shape
+                a, a_shape = b, b_shape
+                b = place(ins.args[2])
+                b_shape = np.shape(ins.args[2].example if isinstance(ins.args[2], Traced)
+                                   else ins.args[2])
+                c0, c1 = _strides(c_shape, m, n)
+                a0, a1 = _strides(a_shape, m, n)
+                b0, b1 = _strides(b_shape, m, n)
             self.rows[len(tape)] = k
-            tape.append((code, d, a, b, m, n, inner, a0, a1, b0, b1))
+            tape.append((code, d, a, b, m, n, inner, a0, a1, b0, b1, c, c0, c1))
             if ins.into is not None:                  # written back into the parameter
                 slot = self.external_at.get(ins.into.code)
                 if slot is None:
@@ -961,10 +1056,10 @@ class Segment:
                 state = int(ins.into.code[1:].split(".")[0])
                 if state not in self.unlocked:
                     self.unlocked.append(state)
-                tape.append((STORE, slot, d, 0, max(out.size, 1)) + (0,) * 6)
+                tape.append((STORE, slot, d, 0, max(out.size, 1)) + (0,) * 9)
         del self.seen
         self.rows = {row + len(loads): k for row, k in self.rows.items()}
-        self.tape = np.array(loads + tape, dtype=np.int64).reshape(-1, 11)
+        self.tape = np.array(loads + tape, dtype=np.int64).reshape(-1, 14)
         self.outputs = [(arena.places[instructions[k].out.code][0],
                          max(instructions[k].out.size, 1), instructions[k].out)
                         for k in positions if isinstance(instructions[k], Call)
@@ -1049,6 +1144,7 @@ class Segment:
             view = f"_b[{at}:{at + size}]" if len(shape) == 1 else \
                 f"_b[{at}:{at + size}].reshape({shape!r})"
             lines.append(f"s{i}.grad = {view}")
-        lines += [f"{out.code} = {arena}[{at}:{at + size}].reshape({out.shape!r})"
-                  for at, size, out in self.outputs]
+        for at, size, out in self.outputs:
+            mask = " != 0.0" if out.dtype == np.bool_ else ""     # a new boolean array
+            lines.append(f"{out.code} = {arena}[{at}:{at + size}].reshape({out.shape!r}){mask}")
         return lines

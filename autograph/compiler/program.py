@@ -270,7 +270,7 @@ def _tapes(instructions, output, expr, grad_was_none):
     arenas, tapes = {}, {}
     for run in positions:
         first = next(instructions[k] for k in run if isinstance(instructions[k], Call))
-        dtype = (first.out if first.into is None else first.into).dtype
+        dtype = numba_backend.dtype_of(first)
         arena = arenas.setdefault(dtype, numba_backend.Arena(dtype))
         tapes[run[0]] = numba_backend.Segment(instructions, run, needed, expr, arena)
     for arena in arenas.values():

@@ -259,7 +259,7 @@ def test_the_vectorised_exp_is_within_one_ulp_of_numpys_everywhere():
                         [np.nan, np.inf, -np.inf, 709.782712893384, 709.7827128933841,
                          -745.1332191019412, -745.14, -708.4, 0.0, -0.0, 1e-300]])
     arena = np.concatenate([[0.0, 0.0], x, np.zeros(x.size)])
-    tape = np.array([[numba_backend.EXP, 2 + x.size, 2, 2, 1, x.size, 0, 0, 1, 0, 1]])
+    tape = np.array([[numba_backend.EXP, 2 + x.size, 2, 2, 1, x.size, 0, 0, 1, 0, 1, 0, 0, 0]])
     numba_backend.run_tape(tape, arena, np.zeros(1, np.int64), np.zeros(0))
     got = arena[2 + x.size:]
     with np.errstate(over="ignore", under="ignore"):
@@ -278,7 +278,7 @@ def test_the_vectorised_tanh_is_within_three_ulp_of_numpys_and_keeps_signs():
                         [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-300, -5e-324, 0.17, 0.18,
                          0.35, 19.06, 40.0, -41.0]])
     arena = np.concatenate([[0.0, 0.0], x, np.zeros(x.size)])
-    tape = np.array([[numba_backend.TANH, 2 + x.size, 2, 2, 1, x.size, 0, 0, 1, 0, 1]])
+    tape = np.array([[numba_backend.TANH, 2 + x.size, 2, 2, 1, x.size, 0, 0, 1, 0, 1, 0, 0, 0]])
     numba_backend.run_tape(tape, arena, np.zeros(1, np.int64), np.zeros(0))
     got, expected = arena[2 + x.size:], np.tanh(x)
     same = (got == expected) | (np.isnan(got) & np.isnan(expected))
@@ -432,3 +432,45 @@ def test_large_products_stay_numpys_and_the_stretches_around_them_still_agree():
     assert "c0.dot" not in program.source and program.source.count("_run_tape") >= 1
     assert any(not isinstance(v, numba_backend.Segment) and getattr(v, "__name__", "") == "dot"
                for v in program.run.__globals__.values())     # the 64 x 40 x 48 product
+
+
+def test_relu_masks_and_cross_entropys_where_stay_in_the_tape():
+    rng = np.random.default_rng(4)
+    X, T = rng.standard_normal((30, 4)), np.eye(3)[rng.integers(0, 3, 30)]
+    W1, W2 = rng.standard_normal((4, 4)), rng.standard_normal((4, 3))
+    params = [[ag.parameter(W1.copy()), ag.parameter(W2.copy())] for _ in range(2)]
+
+    def make(p):
+        def step(X, T):
+            h = ag.relu(X @ p[0])
+            h = h * (h > 0.5) + ag.where(h < -1.0, h, 0.25 * h)     # masks, np.where
+            loss = ag.nn.cross_entropy(ag.softmax(h @ p[1]), T, reduction="sum")
+            for q in p:
+                q.grad = None
+            loss.backward()
+            for q in p:
+                update = ag.core.writable(q)
+                update -= 0.01 * q.grad
+            return loss, h > 0.3                                   # a mask handed out
+        return step
+    eager, compiled = make(params[0]), ag.compile(make(params[1]))
+    for _ in range(20):
+        (loss, mask), (c_loss, c_mask) = eager(X, T), compiled(X, T)
+        np.testing.assert_allclose(c_loss, loss.value, rtol=1e-12)
+        assert c_mask.dtype == np.bool_
+        np.testing.assert_array_equal(c_mask, ag.value_of(mask))
+    for e, c in zip(*params):
+        np.testing.assert_allclose(c.value, e.value, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(c.grad, e.grad, rtol=1e-12, atol=1e-14)
+    assert compiled.programs()[0].source.count("_run_tape") == 1
+
+
+@pytest.mark.parametrize("compare", [np.greater, np.greater_equal, np.less, np.less_equal,
+                                     np.equal, np.not_equal])
+def test_comparisons_with_nan_and_ties_are_numpys(compare):
+    w = ag.parameter(np.array([1.0, 2.0, np.nan, -1.0, 0.0, -0.0]))
+    y = np.array([1.0, 1.0, 1.0, np.nan, -0.0, 0.0])
+    compiled = ag.compile(lambda x: ag.where(compare(w * x, y), w * x, -3.0) * 1.0)
+    with np.errstate(invalid="ignore"):
+        expected = np.where(compare(w.value, y), w.value, -3.0)
+        np.testing.assert_array_equal(compiled(np.ones(6)), expected)
