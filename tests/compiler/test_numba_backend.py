@@ -474,3 +474,10 @@ def test_comparisons_with_nan_and_ties_are_numpys(compare):
     with np.errstate(invalid="ignore"):
         expected = np.where(compare(w.value, y), w.value, -3.0)
         np.testing.assert_array_equal(compiled(np.ones(6)), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_sigmoid_cap_is_eagers(dtype):
+    from autograph.compiler import numba_backend
+    from autograph.ops.activations import _exp_range
+    assert numba_backend._SIGMOID_CAP[np.dtype(dtype)] == _exp_range(np.dtype(dtype))
