@@ -334,7 +334,7 @@ def test_random_compositions_of_the_registry():
     test_fuzz.test_compiled_equals_eager()
 
 
-# --- every layout the interpreter has a loop for, against eager mode --------------------------------
+# --- every layout the interpreter has a loop for, against eager mode ------------------------------
 _LAYOUTS = ("full", "row", "column", "number", "scalar array", "transposed")
 
 
@@ -349,7 +349,9 @@ def _operand(layout, m, n, rng):
         return float(rng.uniform(0.5, 2.0))
     if layout == "scalar array":
         return np.array(rng.uniform(0.5, 2.0))
-    return rng.standard_normal((n, m)).T.copy().T.T         # (m, n) from a transpose below
+    # "transposed": on the left, transposed inside the step (below); on the right, a
+    # Fortran-ordered array, which the interpreter reads through a copy
+    return np.asfortranarray(rng.standard_normal((m, n)))
 
 
 @settings(max_examples=60, deadline=None)
@@ -391,7 +393,7 @@ def test_layouts_products_and_reductions_equal_eager(m, n, k, left, right, swap,
     for compile_ in (lambda f: f, ag.compile):
         W = ag.parameter(W0.copy())
         x = ag.parameter(x0.copy()) if isinstance(x0, np.ndarray) and x0.ndim else x0
-        y = ag.constant(y0.copy()) if isinstance(y0, np.ndarray) and y0.ndim else y0
+        y = ag.constant(y0.copy(order="K")) if isinstance(y0, np.ndarray) and y0.ndim else y0
         step = compile_(make(W, x, y))
         with np.errstate(over="ignore", under="ignore"):
             losses = [np.asarray(getattr(step(A0), "value", None) if compile_ is not ag.compile
