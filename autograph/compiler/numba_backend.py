@@ -324,12 +324,12 @@ if numba is not None:
         return x / y
 
     @numba.njit(error_model="numpy")
-    def _maximum(x, y):           # numpy's: NaN from either side, x at ties
-        return x if x >= y or x != x else y
+    def _maximum(x, y):           # numpy's: NaN from either side, y at ties (0.0 and -0.0)
+        return x if x > y or x != x else y
 
     @numba.njit(error_model="numpy")
     def _minimum(x, y):
-        return x if x <= y or x != x else y
+        return x if x < y or x != x else y
 
     @numba.njit(error_model="numpy")
     def _greater(x, y):
@@ -413,8 +413,8 @@ if numba is not None:
         return 1.0 / x
 
     @numba.njit(error_model="numpy")
-    def _relu(x, cap):            # np.maximum(x, 0.0)
-        return x if x >= 0.0 or x != x else x * 0.0
+    def _relu(x, cap):            # np.maximum(x, 0.0): 0.0 at -0.0 too
+        return x if x > 0.0 or x != x else 0.0
 
     @numba.njit(error_model="numpy")
     def _copy(x, cap):

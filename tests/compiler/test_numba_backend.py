@@ -483,3 +483,22 @@ def test_the_sigmoid_cap_is_eagers(dtype):
     from autograph.compiler import numba_backend
     from autograph.ops.activations import _exp_range
     assert numba_backend._SIGMOID_CAP[np.dtype(dtype)] == _exp_range(np.dtype(dtype))
+
+
+@pytest.mark.filterwarnings("error")
+def test_maximum_minimum_and_relu_keep_numpys_signs_of_zero_and_nans():
+    w = ag.parameter(np.array([-1.0, -0.0, 0.0, np.nan, 2.0, -np.inf, 0.0, -0.0]))
+    y = np.array([0.0, 0.0, -0.0, 1.0, np.nan, 0.0, 0.0, -0.0])
+
+    def f(x):
+        v = w * x
+        return ag.maximum(v, y) * 1.0, ag.minimum(v, y) * 1.0, ag.relu(v) * 1.0, \
+            ag.maximum(y, v) * 1.0
+    compiled = ag.compile(f)
+    for got, expected in zip(compiled(np.ones(8)), (np.maximum(w.value, y),
+                                                    np.minimum(w.value, y),
+                                                    np.maximum(w.value, 0.0),
+                                                    np.maximum(y, w.value))):
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+    assert "_run_tape" in compiled.programs()[0].source
