@@ -151,6 +151,32 @@ def tutorial_step(quick: bool):
     contenders = {"hand-written numpy (tutorial)": numpy_step,
                   "numpy alone (autograph's calls)": numpy_alone_step, "autograph": autograph_step,
                   "autograph compiled": compiled_step}
+    try:
+        import numba  # noqa: F401 - the optional extra `jit`
+        nX, nT = ag.constant(data, name="X"), ag.constant(T, name="T")
+        nparams = [ag.parameter(p, name=n) for p, n in ((W0, "W"), (V0, "V"), (b10, "b1"),
+                                                        (b20, "b2"))]
+        nW, nV, nb1, nb2 = nparams
+
+        @ag.compile(backend="numba")
+        def numba_step():
+            # the same step again, its program run by the numba tape interpreter
+            H = ag.sigmoid(nX @ nW + nb1)
+            loss = -(nT * ag.log_softmax(H @ nV + nb2)).sum()
+            for p in nparams:
+                p.grad = None
+            loss.backward()
+            for p in nparams:
+                step = writable(p)
+                step -= lr * p.grad
+
+        start = time.perf_counter()
+        numba_step()
+        print(f"  (autograph compiled (numba): first call, tracing and loading the tape "
+              f"interpreter included, {time.perf_counter() - start:.3f} s)")
+        contenders["autograph compiled (numba)"] = numba_step
+    except ImportError:
+        pass
     contenders.update(_optional_tutorial_peers(data, T, W0, V0, b10, b20, lr))
     return compare("1. tutorial step: 300 x 2 -> 3 sigmoid -> 3 softmax, summed cross-entropy",
                    contenders, number=200 if quick else 1000, repeat=5 if quick else 9)

@@ -83,7 +83,8 @@ class Program:
 
         _fold_constants(instructions)
         instructions = _live(_softmax_for_exp_of_log_softmax(instructions, output), output)
-        instructions = _minus_targets_grad_fused(instructions, output)
+        if backend != "numba":     # the tape runs the rule as written, in the same pass
+            instructions = _minus_targets_grad_fused(instructions, output)
         self.size = sum(isinstance(i, Call) for i in instructions)
         escaping = _escaping(instructions, output)
         fresh = set()     # values a ufunc allocated: nobody else holds them
@@ -119,19 +120,14 @@ class Program:
 
         tapes, in_tape = {}, set()
         if backend == "numba":
-            tapes, in_tape = _tapes(instructions, output, expr)
+            tapes, in_tape = _tapes(instructions, output, expr, trace.grad_was_none)
             self.tapes = list(tapes.values())
         grad_none = list(trace.grad_was_none)   # which .grad are None here, as far as known
         for k, ins in enumerate(instructions):
             if k in in_tape:
                 tape = tapes.get(k)
-                if tape is not None:     # the first operation of a run: the whole run
-                    arena, steps = constant(tape.arena.array), constant(tape.tape)
-                    lines += [f"{arena}[{at}:{at + size}] = {e}.reshape(-1)"
-                              for at, size, e in tape.inputs]
-                    lines.append(f"_run_tape({steps}, {arena}, {tape.arena.cap!r})")
-                    lines += [f"{out.code} = {arena}[{at}:{at + size}].reshape({out.shape!r})"
-                              for at, size, out in tape.outputs]
+                if tape is not None:     # the first operation of a segment: the whole segment
+                    lines += tape.lines(constant)
                 continue
             lean = _lean(ins, escaping) if isinstance(ins, Call) else None
             into_dot = isinstance(ins, Call) and _buffered_dot(ins, escaping)
@@ -243,7 +239,7 @@ class Program:
         namespace["_writable"] = writable
         if tapes:
             from autograph.compiler.numba_backend import run_tape
-            namespace["_run_tape"] = run_tape
+            namespace["_run_tape"], namespace["_empty"] = run_tape, np.empty
         namespace["_holds"] = frozenset(id(v) for v in namespace.values()
                                         if isinstance(v, np.ndarray))
         lines.append(f"return {_render_output(output, handed_out)}")
@@ -432,11 +428,11 @@ def _ones(n: int, dtype) -> np.ndarray:
     return ones
 
 
-def _tapes(instructions, output, expr):
-    """backend="numba": the runs of elementwise operations on small arrays, laid out as tapes
-    ({position of a run's first operation: Run}, every position inside a run)."""
+def _tapes(instructions, output, expr, grad_was_none):
+    """backend="numba": the segments the tape interpreter runs, laid out in their arenas
+    ({position of a segment's first instruction: Segment}, every position inside one)."""
     from autograph.compiler import numba_backend
-    positions = numba_backend.runs(instructions)
+    positions = numba_backend.segments(instructions, grad_was_none)
     inside = {k for run in positions for k in run}
     needed = _codes(output, set())          # read by numpy operations, gradients, results
     for k, ins in enumerate(instructions):
@@ -448,9 +444,10 @@ def _tapes(instructions, output, expr):
             _codes([g for _, g in ins.pairs], needed)
     arenas, tapes = {}, {}
     for run in positions:
-        dtype = instructions[run[0]].out.example.dtype
+        first = next(instructions[k] for k in run if isinstance(instructions[k], Call))
+        dtype = numba_backend.dtype_of(first)
         arena = arenas.setdefault(dtype, numba_backend.Arena(dtype))
-        tapes[run[0]] = numba_backend.Run(instructions, run, needed, expr, arena)
+        tapes[run[0]] = numba_backend.Segment(instructions, run, needed, expr, arena)
     for arena in arenas.values():
         arena.allocate()
     return tapes, inside

@@ -81,7 +81,12 @@ def test_compiled_equals_eager(steps, seed):
     for _ in range(3):
         x = rng.standard_normal((3, 4))
         with np.errstate(all="ignore"):
-            expected = eager(x).value
+            try:
+                expected = eager(x).value
+            except FloatingPointError:
+                # eager mode refuses a gradient there (exp2 or sinh overflowed into a
+                # logsumexp): no number to compare with
+                return
             try:
                 got = compiled(x)
             except TraceError:
