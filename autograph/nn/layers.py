@@ -21,7 +21,7 @@ from autograph.nn.activations import (ACTIVATIONS, activation_name, get_activati
                                       maxout, radial_basis, relu)
 from autograph.nn.init import generator, get_scheme, normal
 from autograph.ops import add, matmul, multiply
-from autograph.random import bernoulli
+from autograph.ops.random import bernoulli
 
 
 class Module:
@@ -595,10 +595,6 @@ class Dropout(Module):
             dtype = np.dtype(np.float64)
         mask = bernoulli(x.shape, 1.0 - p, watched(self, "rng"), dtype) * (1.0 / (1.0 - p))
         return multiply(x, mask)
-
-    def architecture(self) -> dict:
-        """{'class': 'Dropout', 'p': p}: the probability; the Generator is not state."""
-        return {"class": "Dropout", "p": self.p}
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p:g})"

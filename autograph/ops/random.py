@@ -8,7 +8,7 @@ same numbers as the eager step given an identically seeded Generator, and a Gene
 outside the step between calls stays in step too. Tracing itself draws from a copy, so it
 leaves the Generator where it was.
 
-(In the layering this is an ops-level module: it uses only core.)
+(`autograph.random` is this module, `autograph.ops.random`: it uses only core.)
 
 >>> rng = np.random.default_rng(0)
 >>> bernoulli((2, 4), 0.5, rng)
