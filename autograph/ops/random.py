@@ -21,6 +21,8 @@ True
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from autograph.core.modes import trace_var
@@ -75,9 +77,10 @@ def _draw(function, rng, *args):
 
 
 def _shape(shape, name: str) -> tuple:
-    try:
-        shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)
-    except (TypeError, ValueError):
+    try:     # (operator.index: whole numbers only, not 2.5 or "3")
+        shape = (operator.index(shape),) if np.ndim(shape) == 0 else \
+            tuple(operator.index(n) for n in shape)
+    except TypeError:
         raise TypeError(f"{name}: shape must be a whole number or a tuple of them, got "
                         f"{shape!r}") from None
     if any(n < 0 for n in shape):
