@@ -238,3 +238,12 @@ def test_decision_regions_and_unit_reports_use_evaluation_mode():
         expected = unit_report(nn.MLP([2, 8, 8, 3], output="softmax", rng=0), X)
     assert model.training and model.dropout.training             # restored
     assert unit_report(model, X) == expected
+
+
+def test_onnx_exports_a_model_with_dropout_as_it_predicts():
+    pytest.importorskip("onnx")
+    model = nn.MLP([2, 4, 1], dropout=0.5, rng=0)
+    exported = ag.onnx.to_model(model, np.ones((3, 2)))
+    assert [n.op_type for n in exported.graph.node] == ["MatMul", "Add", "Relu", "MatMul",
+                                                         "Add", "Identity"]   # no mask
+    assert model.training and model.dropout.training
