@@ -475,7 +475,10 @@ class MLP(Module):
                 not all(isinstance(a, str) and a in ACTIVATIONS for a in activations):
             raise ValueError(f"MLP: activations must be {len(sizes) - 1} names out of "
                              f"{', '.join(sorted(ACTIVATIONS))}; got {activations!r}")
-        _dropout_probability(architecture.get("dropout", 0.0), "MLP")
+        dropout = architecture.get("dropout", 0.0)
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+                or not 0 <= dropout < 1:           # (a ValueError: a file's fault; also nan)
+            raise ValueError(f"MLP: dropout must be a probability in [0, 1), got {dropout!r}")
         shapes = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             shapes += [(fan_in, fan_out), (fan_out,)]

@@ -183,11 +183,27 @@ def test_save_and_load_keep_p_not_the_generator(tmp_path):
     assert list(model.state_dict()) == ["W1", "b1", "W2", "b2"]
 
 
-def test_an_architecture_with_a_bad_dropout_is_refused():
+@pytest.mark.parametrize("bad", [1.0, -0.5, float("nan"), "0.5", None, True, [0.5]])
+def test_an_architecture_with_a_bad_dropout_is_refused_as_a_bad_file(bad, tmp_path):
     architecture = nn.MLP([2, 3, 1], rng=0, dropout=0.5).architecture()
-    architecture["dropout"] = 1.0
+    architecture["dropout"] = bad
     with pytest.raises(ValueError, match="dropout"):
         nn.layers.parameter_layout(architecture)
+    # the same in a file: ParameterFileError (a ValueError), the file's fault
+    import json
+    import zipfile
+    path = tmp_path / "m.npz"
+    nn.save(nn.MLP([2, 3, 1], rng=0, dropout=0.5), path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    stored = json.loads(members["architecture.json"])
+    stored["model"]["dropout"] = bad
+    members["architecture.json"] = json.dumps(stored).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(nn.ParameterFileError, match="dropout"):
+        nn.load(path)
 
 
 # --- fit, predictions, reports --------------------------------------------------------------------
