@@ -25,7 +25,8 @@ from autograph.nn.plots import plot_decision_regions, plot_history
 from autograph.nn.train import History, fit
 
 __all__ = [
-    "Adam", "Dropout", "GradientDescent", "History", "LayerUnits", "Linear", "MLP", "Maxout", "Module",
+    "Adam", "Dropout", "GradientDescent", "History", "LayerUnits", "Linear", "MLP", "Maxout",
+    "Module",
     "Momentum", "Nesterov", "Optimizer", "ParameterFileError", "RadialBasis", "Sequential",
     "UnitReport", "binary_cross_entropy", "class_labels", "classification_rate",
     "cross_entropy", "fit", "init", "leaky_relu", "legacy", "linear", "load", "log_softmax",

@@ -119,7 +119,7 @@ def test_np_random_inside_the_function_is_still_refused():
         ag.compile(lambda x: x + np.random.random(3))(np.zeros(3))
 
 
-# --- a model with dropout: a training step compiled equals the eager step ---------------------------
+# --- a model with dropout: a training step compiled equals the eager step -----------------------
 
 def _model(seed, dtype=None, hidden="relu"):
     model = nn.Sequential(nn.Linear(3, 16, rng=seed, dtype=dtype), nn.relu,
@@ -223,7 +223,7 @@ def test_train_or_eval_inside_a_compiled_function_is_refused():
     assert model.training
 
 
-# --- the whole class: random models with dropout, compiled against eager ----------------------------
+# --- the whole class: random models with dropout, compiled against eager ------------------------
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
