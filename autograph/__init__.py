@@ -19,6 +19,7 @@ from autograph.ops import (absolute, add, astype, broadcast_to, concatenate, div
                            take, tanh, transpose, value_of, where)
 from autograph.verify import assert_gradients_match, check_gradients
 from autograph import nn
+from autograph.ops import random  # ag.random.uniform, bernoulli: drawn anew when compiled
 from autograph.nn import MLP, Adam, GradientDescent, Linear, Momentum, Nesterov, fit
 from autograph.diagrams import graph_diagram, network_diagram
 from autograph import onnx        # ag.onnx.export; the onnx package is imported only then

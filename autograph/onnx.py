@@ -85,8 +85,20 @@ def to_model(model_or_function: Callable, example_inputs, *,
     names = _names(input_names, examples, "input")
     inputs = [Node(x.value if isinstance(x, Node) else x, name=name)
               for x, name in zip(examples, names)]
-    with enable_grad():       # a graph must be recorded, even inside a caller's no_grad()
-        result = model_or_function(*inputs)
+    # A model (an nn.Module) is exported as it predicts, in evaluation mode, as torch.onnx
+    # exports: in training mode a Dropout's mask of this one call would be a constant of the
+    # file. (Read by duck typing: onnx sits below nn.) Each module's mode is restored after.
+    modules = model_or_function.modules() if hasattr(model_or_function, "training") \
+        and hasattr(model_or_function, "modules") else []
+    modes = [(module, module.training) for module in modules]
+    try:
+        for module in modules:
+            module.training = False
+        with enable_grad():   # a graph must be recorded, even inside a caller's no_grad()
+            result = model_or_function(*inputs)
+    finally:
+        for module, training in modes:
+            module.training = training
     outputs = list(result) if isinstance(result, (tuple, list)) else [result]
     for i, output in enumerate(outputs):
         if not isinstance(output, Node):

@@ -27,9 +27,14 @@ What the function may do, and what it may not:
   `np.asarray(node)`, `print(node)`, raise `TraceError` naming the line: their value would be
   frozen at the first call's. Comparisons are operations (`x * (x > 0)` stays a live mask).
 - Python code in the function runs only while tracing, twice on the first call: the second
-  run checks that the constants the function makes are the same. Random numbers drawn inside
-  the function (dropout masks from np.random) differ, and are refused: draw them outside and
-  pass them in as an argument, so that every call gets its own.
+  run checks that the constants the function makes are the same. Random numbers drawn with
+  `autograph.random` (as `nn.Dropout` draws its masks) from a Generator made outside the
+  function are drawn anew on every call, the same numbers as eager mode draws from an
+  identically seeded Generator. Others (np.random, a Generator made inside) would be frozen
+  at one draw, and are refused: draw them outside and pass them in as an argument.
+- Attributes read through `core.effects.watched` (a module's `training` flag, a dropout's
+  `p`) are guarded: after `model.eval()` the function is traced again (and the training
+  program kept for `model.train()`).
 - Python numbers are constants of a program. Those read from the function's closure or
   globals are part of the cache key (a changed learning rate traces anew); one read from an
   object's attribute is not watched: pass numbers that change as arguments.
@@ -120,7 +125,8 @@ class CompiledFunction:
             warnings.warn(
                 f"compiled function {getattr(self.fn, '__qualname__', self.fn)!r} is traced "
                 f"again for the same argument shapes ({len(programs) + 1} programs): the shape, "
-                "dtype, or None-ness of .grad of a Node it uses keeps changing between calls",
+                "dtype, or None-ness of .grad of a Node it uses, or a watched attribute (a "
+                "module's training flag) keeps changing between calls",
                 RuntimeWarning, stacklevel=2)
         elif self.traces >= 32 and not self._warned:     # 16 programs made
             self._warned = True
@@ -277,6 +283,13 @@ def _check_same(first: Trace, second: Trace) -> None:
                 f"same arguments ({_short(x)} then {_short(y)}): random numbers drawn inside "
                 "the function (np.random, a dropout mask) or a value read from outside would "
                 "be frozen at one draw. Draw them outside and pass them in as an argument")
+    for x, y in zip(first.draws, second.draws):
+        if x is not y:
+            raise TraceError(
+                "compiled function: it draws random numbers (autograph.random) from a "
+                "Generator made inside the function, which a replay would keep drawing from "
+                "(eager mode would start it afresh on every call); make the Generator outside "
+                "the function")
     for i, (x, y) in enumerate(zip(first.states, second.states)):
         if x is not y and not _same(first.saved[i][0], second.saved[i][0]):
             raise TraceError(

@@ -260,6 +260,8 @@ class Program:
             checks.append(f"(_v := s{i}.value).shape == {value.shape!r}")
             checks.append(f"(_v.dtype is {dtype} or _v.dtype == {dtype})")
             checks.append(f"s{i}.grad is {'' if was_none else 'not '}None")
+        for obj, name, value in trace.watched:       # attributes the Python code read
+            checks.append(f"{constant(obj)}.{name} == {constant(value)}")
         guard_source = f"def guard():\n    return {' and '.join(checks) or 'True'}\n"
         exec(compile(guard_source, "<autograph compiled guard>", "exec"), namespace)
         self.guard = namespace["guard"]
@@ -590,7 +592,14 @@ def _is_constant(x) -> bool:
         return all(_is_constant(i) for i in x)
     if isinstance(x, dict):
         return all(_is_constant(v) for v in x.values())
-    return not isinstance(x, np.ndarray)
+    # (a Generator draws new numbers on every call: autograph.random)
+    return not isinstance(x, (np.ndarray, np.random.Generator))
+
+
+def _draws(ins) -> bool:
+    """A call drawing from a Generator (autograph.random): run on every call, in order, even
+    when its numbers go unused, since eager mode would have advanced the Generator too."""
+    return any(isinstance(a, np.random.Generator) for a in ins.args)
 
 
 def _fold_constants(instructions) -> None:
@@ -645,7 +654,7 @@ def _live(instructions, output) -> list:
     kept = []
     for ins in reversed(instructions):
         if isinstance(ins, Call):
-            if ins.into is None and ins.out.code not in needed:
+            if ins.into is None and ins.out.code not in needed and not _draws(ins):
                 continue
             _codes(ins.args, needed)
             _codes(ins.kwargs, needed)

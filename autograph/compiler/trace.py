@@ -18,6 +18,7 @@ operation recorded for backward has read is read-only until `writable` unlocks i
 
 from __future__ import annotations
 
+import copy
 import operator
 import os
 import sys
@@ -312,6 +313,9 @@ class Trace:
         self.count = 0
         self.literals: list = []               # constants met, for the determinism check
         self.locked: set = set()               # states read-only as eager mode would have them
+        self.draws: list = []                  # the Generators drawn from, in order
+        self.copies: dict = {}                 # id of a bit generator -> (it, its copy)
+        self.watched: list = []                # (object, attribute, value) read by the code
 
     # --- running a function under the trace ----------------------------------------------------
     def run(self, fn, args):
@@ -539,6 +543,26 @@ class Trace:
             else:
                 out.append(self.operand(g))
         return out
+
+    def draw(self, function, rng, args) -> Traced:
+        """`function(rng, *args)`, a random draw (autograph.random): an instruction that draws
+        from `rng` on every call. Its example is drawn from a copy of `rng`'s bit generator,
+        so tracing leaves `rng` as it was and a first call draws what eager mode draws."""
+        bits = rng.bit_generator        # Generators may share one: copied once, shared too
+        held = self.copies.get(id(bits))
+        if held is None:
+            held = self.copies[id(bits)] = (bits, np.random.Generator(copy.deepcopy(bits)))
+        self.draws.append(rng)
+        return self.emit(function, (rng, *args), {}, function(held[1], *args))
+
+    def watch(self, obj, name: str, value) -> None:
+        """`obj.name` was read by the function's Python code (a module's `training` flag):
+        the program's guard checks that it is still `value`, else the function is traced
+        again."""
+        if not name.isidentifier():
+            raise ValueError(f"watch: {name!r} is not an attribute name")
+        if not any(o is obj and n == name for o, n, _ in self.watched):
+            self.watched.append((obj, name, value))
 
     def effect(self, method, args, kwargs):
         """A `replayable` method (an optimizer's step) called inside the trace: recorded, and

@@ -32,3 +32,20 @@ def replayable(method: Callable) -> Callable:
             return method(*args, **kwargs)
         return trace.effect(method, args, kwargs)
     return wrapper
+
+
+def watched(obj, name: str):
+    """`obj.name`, read so that `autograph.compile` guards it: a function traced while it had
+    one value is traced again when it has another (a module's `training` flag after
+    `model.eval()`). Values are compared with `==`: flags, numbers, or objects (by identity).
+
+    >>> class Layer:
+    ...     training = True
+    >>> watched(Layer(), "training")                 # outside a trace: a plain read
+    True
+    """
+    value = getattr(obj, name)
+    trace = trace_var.get()
+    if trace is not None:
+        trace.watch(obj, name, value)
+    return value

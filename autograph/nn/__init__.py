@@ -15,7 +15,8 @@ from autograph.nn.activations import (leaky_relu, linear, log_softmax, maxout, r
                                       relu, sigmoid, softmax, softplus, tanh)
 from autograph.nn.init import legacy
 from autograph.nn.io import ParameterFileError, load, save
-from autograph.nn.layers import MLP, Linear, Maxout, Module, RadialBasis, Sequential
+from autograph.nn.layers import (MLP, Dropout, Linear, Maxout, Module, RadialBasis, Sequential,
+                                 mode)
 from autograph.nn.losses import (binary_cross_entropy, class_labels, classification_rate,
                                  cross_entropy, mean_squared_error, one_hot_targets, predict)
 from autograph.nn.monitor import LayerUnits, UnitReport, unit_report
@@ -24,11 +25,12 @@ from autograph.nn.plots import plot_decision_regions, plot_history
 from autograph.nn.train import History, fit
 
 __all__ = [
-    "Adam", "GradientDescent", "History", "LayerUnits", "Linear", "MLP", "Maxout", "Module",
+    "Adam", "Dropout", "GradientDescent", "History", "LayerUnits", "Linear", "MLP", "Maxout",
+    "Module",
     "Momentum", "Nesterov", "Optimizer", "ParameterFileError", "RadialBasis", "Sequential",
     "UnitReport", "binary_cross_entropy", "class_labels", "classification_rate",
     "cross_entropy", "fit", "init", "leaky_relu", "legacy", "linear", "load", "log_softmax",
-    "maxout", "mean_squared_error", "one_hot_targets", "plot_decision_regions",
+    "maxout", "mean_squared_error", "mode", "one_hot_targets", "plot_decision_regions",
     "plot_history", "predict", "radial_basis", "relu",
     "save", "sigmoid", "softmax", "softplus", "tanh", "unit_report",
 ]

@@ -406,9 +406,15 @@ def _shapes(layout: dict) -> str:
     return text if len(text) < 300 else text[:300] + " ..."
 
 
+# Fields of an architecture that change training but not the parameters: weights trained with
+# dropout load into the same network without it (to predict), as torch's state dicts do.
+_TRAINING_ONLY = {"dropout"}
+
+
 def _difference(stored: dict, model: dict) -> str:
     """The fields in which two architectures differ, as 'sizes: file [2, 3, 3], model ...'."""
-    keys = [key for key in dict.fromkeys([*stored, *model]) if stored.get(key) != model.get(key)]
+    keys = [key for key in dict.fromkeys([*stored, *model]) if stored.get(key) != model.get(key)
+            and key not in _TRAINING_ONLY]
     return "; ".join(f"{key}: file {_short(stored.get(key))}, model {_short(model.get(key))}"
                      for key in keys)
 

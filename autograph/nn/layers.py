@@ -9,16 +9,19 @@ shaped (fan_in, fan_out), biases (fan_out,), each a parameter Node with a readab
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from typing import Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
 from autograph.core import Node, writable
-from autograph.core.effects import replayable
+from autograph.core.effects import replayable, watched
+from autograph.core.modes import trace_var
 from autograph.nn.activations import (ACTIVATIONS, activation_name, get_activation, leaky_relu,
                                       maxout, radial_basis, relu)
 from autograph.nn.init import generator, get_scheme, normal
-from autograph.ops import add, matmul
+from autograph.ops import add, matmul, multiply
+from autograph.ops.random import bernoulli
 
 
 class Module:
@@ -37,11 +40,48 @@ class Module:
     4
     """
 
+    training = True      # train() / eval() set it on the module and every sub-module
+
     def forward(self, x) -> Node:
         raise NotImplementedError(f"{type(self).__name__} defines no forward(x)")
 
     def __call__(self, x) -> Node:
         return self.forward(x)
+
+    def modules(self) -> list["Module"]:
+        """This module and every module inside it (attributes, lists and tuples of them),
+        each once, in the order of the attributes."""
+        found, seen, stack = [], set(), [self]
+        while stack:                      # a walk with a stack: no recursion
+            item = stack.pop()
+            if isinstance(item, Module):
+                if id(item) in seen:
+                    continue
+                seen.add(id(item))
+                found.append(item)
+                stack.extend(reversed(list(vars(item).values())))
+            elif isinstance(item, (list, tuple)):
+                stack.extend(reversed(item))
+        return found
+
+    def train(self, mode: bool = True) -> "Module":
+        """Training mode (the default) for this module and its sub-modules: `Dropout` drops.
+        `train(False)` is `eval()`. Returns the module, as torch's does.
+
+        >>> model = MLP([2, 4, 1], dropout=0.5, rng=0).eval()
+        >>> [m.training for m in model.modules()]
+        [False, False, False, False]
+        """
+        if trace_var.get() is not None:
+            raise RuntimeError(f"{type(self).__name__}.train()/eval() inside a compiled "
+                               "function would run only while tracing; call it before")
+        for module in self.modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode for this module and its sub-modules: `Dropout` is the identity."""
+        return self.train(False)
 
     def _walk(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
         for attribute, value in vars(self).items():
@@ -349,6 +389,9 @@ class MLP(Module):
              first, then all biases, as the tutorial does.
     rng      a seed, a numpy Generator, or `init.legacy(seed)` for the tutorial's arrays.
     names    the parameters' names in `parameters()` order; W1, b1, W2, b2, ... by default.
+    dropout  the probability p of a `Dropout` after every hidden layer's units (0: none); its
+             masks are drawn from `rng` after the weights (from a fresh Generator seeded by a
+             `legacy` one), and it drops only in training mode (see Module.train / eval).
 
     >>> model = MLP([2, 3, 3], hidden="sigmoid", output="softmax", names=["W", "b1", "V", "b2"])
     >>> model.num_parameters(), [name for name, _ in model.named_parameters()]
@@ -356,8 +399,10 @@ class MLP(Module):
     """
 
     def __init__(self, sizes: Sequence[int], hidden="relu", output="linear", init=None,
-                 rng=None, bias: bool = True, names: Sequence[str] | None = None, dtype=None):
+                 rng=None, bias: bool = True, names: Sequence[str] | None = None, dtype=None,
+                 dropout: float = 0.0):
         sizes = [int(n) for n in sizes]
+        dropout = _dropout_probability(dropout, "MLP")
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"MLP: sizes must be at least [inputs, outputs], all positive; "
                              f"got {list(sizes)}")
@@ -390,6 +435,12 @@ class MLP(Module):
         self.layers = [Linear.from_arrays(W, b, (w_name, b_name), dtype)
                        for W, b, w_name, b_name in zip(weights, biases, names[::per_layer],
                                                         bias_names)]
+        if dropout:
+            if not isinstance(rng, np.random.Generator):      # a legacy RandomState
+                rng = np.random.default_rng(rng.randint(2 ** 32))
+            self.dropout = Dropout(dropout, rng)
+        else:
+            self.dropout = None
 
     def forward(self, x) -> Node:
         return self.activations[-1](self.logits(x))
@@ -404,10 +455,14 @@ class MLP(Module):
         names = [activation_name(a) for a in self.activations]
         if any(ACTIVATIONS.get(name) is not a for name, a in zip(names, self.activations)):
             return None
-        return {"class": "MLP",
-                "sizes": [self.layers[0].fan_in] + [layer.fan_out for layer in self.layers],
-                "activations": names, "bias": self.layers[0].bias is not None,
-                "names": [name for name, _ in self.named_parameters()]}
+        described = {"class": "MLP",
+                     "sizes": [self.layers[0].fan_in] + [layer.fan_out for layer in self.layers],
+                     "activations": names, "bias": self.layers[0].bias is not None,
+                     "names": [name for name, _ in self.named_parameters()]}
+        dropout = getattr(self, "dropout", None)
+        if dropout is not None and dropout.p:       # (absent for none: older files match)
+            described["dropout"] = dropout.p
+        return described
 
     @classmethod
     def _layout(cls, architecture: dict) -> dict:
@@ -420,6 +475,10 @@ class MLP(Module):
                 not all(isinstance(a, str) and a in ACTIVATIONS for a in activations):
             raise ValueError(f"MLP: activations must be {len(sizes) - 1} names out of "
                              f"{', '.join(sorted(ACTIVATIONS))}; got {activations!r}")
+        dropout = architecture.get("dropout", 0.0)
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+                or not 0 <= dropout < 1:           # (a ValueError: a file's fault; also nan)
+            raise ValueError(f"MLP: dropout must be a probability in [0, 1), got {dropout!r}")
         shapes = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             shapes += [(fan_in, fan_out), (fan_out,)]
@@ -434,20 +493,28 @@ class MLP(Module):
                         for i in range(0, len(names), per_layer)]
         model.sizes = [model.layers[0].fan_in] + [layer.fan_out for layer in model.layers]
         model.activations = [get_activation(name) for name in architecture["activations"]]
+        p = architecture.get("dropout", 0.0)      # the masks' Generator is not saved: fresh
+        model.dropout = Dropout(p) if p else None
         return model
 
     def logits(self, x) -> Node:
         """The output before the output units: the logits that the losses take."""
         *hidden, last = self.layers
+        dropout = getattr(self, "dropout", None)
         for layer, activation in zip(hidden, self.activations):
             x = activation(layer(x))
+            if dropout is not None:
+                x = dropout(x)
         return last(x)
 
     def __repr__(self) -> str:
         widths = [str(self.sizes[0])] + [f"{n} {activation_name(a)}"
                                          for n, a in zip(self.sizes[1:], self.activations)]
         names = ", ".join(name for name, _ in self.named_parameters())
-        return f"MLP({' -> '.join(widths)}; {self.num_parameters()} parameters: {names})"
+        dropout = getattr(self, "dropout", None)
+        dropout = f", dropout {dropout.p:g}" if dropout is not None else ""
+        return (f"MLP({' -> '.join(widths)}{dropout}; {self.num_parameters()} parameters: "
+                f"{names})")
 
 
 class Maxout(Module):
@@ -483,6 +550,81 @@ class RadialBasis(Module):
 
     def forward(self, x) -> Node:
         return radial_basis(x, self.centres, self.sigma)
+
+
+def _dropout_probability(p, where: str) -> float:
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{where}: dropout probability must be a number, got {p!r}")
+    p = float(p)
+    if not 0.0 <= p < 1.0:          # (1 would drop everything and scale by infinity; nan)
+        raise ValueError(f"{where}: dropout probability p must be in [0, 1), got {p}")
+    return p
+
+
+class Dropout(Module):
+    """Inverted dropout (Srivastava et al. 2014): in training mode each entry is kept with
+    probability 1 - p and scaled by 1 / (1 - p), else zeroed, so that its expected value is
+    the input's; in evaluation mode (`eval()`) and for p = 0, the identity. The masks are in
+    the input's float type, drawn with `autograph.random` from `rng` (a seed, a numpy
+    Generator, or None for fresh entropy), so inside `autograph.compile` they are drawn anew
+    on every call: the same masks as eager mode with an identically seeded Generator.
+
+    >>> drop = Dropout(0.5, rng=0)
+    >>> drop(ag.constant(np.ones((2, 4)))).value     # kept entries scaled by 1 / (1 - 0.5)
+    array([[0., 2., 2., 2.],
+           [0., 0., 0., 0.]])
+    >>> x = np.ones(3)
+    >>> drop.eval()(x) is x
+    True
+    """
+
+    def __init__(self, p: float = 0.5, rng=None):
+        self.p = _dropout_probability(p, "Dropout")
+        if isinstance(rng, np.random.RandomState):
+            raise TypeError("Dropout: rng must be a seed or a numpy Generator "
+                            "(np.random.default_rng), not a legacy RandomState")
+        self.rng = generator(rng)
+
+    def forward(self, x) -> Node:
+        # read through `watched`: a compiled function is traced again when they change
+        p = watched(self, "p")
+        if not watched(self, "training") or p == 0:
+            return x
+        dtype = getattr(x, "dtype", None)
+        if dtype is None:
+            x = np.asarray(x)
+            dtype = x.dtype
+        if dtype.kind != "f":
+            dtype = np.dtype(np.float64)
+        mask = bernoulli(x.shape, 1.0 - p, watched(self, "rng"), dtype) * (1.0 / (1.0 - p))
+        return multiply(x, mask)
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p:g})"
+
+
+@contextmanager
+def mode(model, training: bool):
+    """A block in which `model` and its sub-modules are in training (True) or evaluation
+    (False) mode; each module's own mode is restored after. Anything that is not a Module
+    (a plain function) is left alone.
+
+    >>> model = MLP([2, 4, 1], dropout=0.5, rng=0)
+    >>> with mode(model, training=False):
+    ...     model.dropout.training
+    False
+    >>> model.dropout.training
+    True
+    """
+    modules = model.modules() if isinstance(model, Module) else []
+    before = [(module, module.training) for module in modules]
+    for module in modules:
+        module.training = bool(training)
+    try:
+        yield model
+    finally:
+        for module, training_before in before:
+            module.training = training_before
 
 
 class Sequential(Module):

@@ -24,6 +24,7 @@ import numpy as np
 
 from autograph.core import Node, enable_grad
 from autograph.core.graph import topological_order
+from autograph.nn.layers import mode
 
 
 @dataclass
@@ -71,7 +72,8 @@ def unit_report(model, X, tol: float = 0.01) -> UnitReport:
     """Per layer of ReLU / sigmoid / tanh units of `model` on the batch `X`: the fraction of
     dead or saturated units, and of all activations in that condition. Units lie along the last
     axis; all other axes are examples."""
-    with enable_grad():                           # the graph is what is read
+    # the graph is what is read; a Module runs in evaluation mode (units, not dropout masks)
+    with enable_grad(), mode(model, training=False):
         output = model(X)
     report = UnitReport()
     if not isinstance(output, Node):

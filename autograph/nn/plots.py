@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from autograph.core import Node, no_grad
+from autograph.nn.layers import mode
 
 # Class colours: the tutorial's scatter plot draws its clusters blue, red and green.
 CLASS_COLORS = ("#1f5fbf", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
@@ -84,7 +85,8 @@ def plot_decision_regions(model, X, classes, path=None, title: str | None = None
     gives the fraction classified right on a second line.
 
     `model` maps an (n, 2) array or Node to class scores (n, k) (probabilities or logits: the
-    largest wins) or, for one output column, to a probability of class 1. Returns the Figure.
+    largest wins) or, for one output column, to a probability of class 1; a Module is run in
+    evaluation mode (no dropout). Returns the Figure.
     """
     X = np.asarray(X, dtype=float)
     classes = np.asarray(classes)
@@ -124,7 +126,7 @@ def plot_decision_regions(model, X, classes, path=None, title: str | None = None
 
 
 def _predicted(model, X) -> np.ndarray:
-    with no_grad():
+    with no_grad(), mode(model, training=False):       # predictions: no dropout
         output = model(Node(X))
     values = np.asarray(output.value if isinstance(output, Node) else output)
     if values.ndim == 2 and values.shape[1] > 1:

@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from autograph.core import Node
+from autograph.nn.layers import mode
 from autograph.nn.losses import (_cast, binary_cross_entropy, classification_rate,
                                  cross_entropy, mean_squared_error, one_hot_targets)
 from autograph.ops import value_of
@@ -89,6 +90,12 @@ def fit(model: Callable, X, y, loss: Callable = cross_entropy,
                 must not read values in Python (see autograph.compile); the history counts
                 the programs made and the seconds spent making them.
 
+    The model trains in training mode (`Dropout` drops; the per-epoch classification rate is
+    measured on those training outputs, as Keras reports it) and is left in the mode each of
+    its modules was in before: a model in `eval()` mode is back in it afterwards, a new model
+    stays in training mode (call `model.eval()` before predicting, as in torch;
+    `plot_decision_regions` and `unit_report` evaluate in evaluation mode themselves).
+
     >>> from autograph.data import three_clusters
     >>> data, classes = three_clusters()
     >>> model = ag.MLP([2, 3, 3], hidden="sigmoid", output="softmax", rng=0)
@@ -121,6 +128,13 @@ def fit(model: Callable, X, y, loss: Callable = cross_entropy,
         raise ValueError(f"fit: compile must be False, True (numpy replay) or 'numba', "
                          f"got {compile!r}")
 
+    with mode(model, training=True):
+        return _fit(model, X, y, loss, optimizer, epochs, batch, n, seed, metric, summed,
+                    progress, compile)
+
+
+def _fit(model, X, y, loss, optimizer, epochs, batch, n, seed, metric, summed, progress,
+         compile) -> History:
     history = History()
     step, targets = _eager_step(model, loss, optimizer), y
     if compile:
@@ -176,7 +190,8 @@ def _compiled_step(model, loss, optimizer, X, y, history: History, backend=None)
     (one-hot rows for cross_entropy), which every loss reads without looking at their numbers.
     Each step that traces adds to `history.programs` and `history.trace_seconds`."""
     from autograph.compiler import compile as compile_step
-    probe = model(X[:1])          # the output's unit and width, as the eager step would see
+    with mode(model, training=False):       # (no dropout mask drawn: eager draws none here)
+        probe = model(X[:1])      # the output's unit and width, as the eager step would see
     base = getattr(loss, "func", loss)
     output = value_of(probe)
     dtype = np.result_type(output)
