@@ -29,7 +29,7 @@ import numpy as np
 from autograph.core.backward import _own_arrays
 from autograph.core.node import writable
 from autograph.compiler.trace import Call, ClearGrad, Effect, Grads, Trace, Traced
-from autograph.ops.kernels import dot as _dot, sum_along as _sum_along
+from autograph.ops.kernels import SMALL_COPY, dot as _dot, sum_along as _sum_along
 
 
 def _own(x):
@@ -404,9 +404,8 @@ def _direct(ins, args, constant):
 
 def _dot_operands(ins, args) -> tuple:
     """The operands of a product of matrices as written in the program: a small transposed
-    matrix (W.T in backward) is copied, since BLAS on the copy and the copy cost less than
-    BLAS on the transposed view."""
-    return tuple(f"{arg}.copy()" if a.example.size <= _SMALL_COPY
+    matrix (W.T in backward) is copied, as `kernels.dot` copies it in eager mode."""
+    return tuple(f"{arg}.copy()" if a.example.size <= SMALL_COPY
                  and not a.example.flags.c_contiguous else arg
                  for arg, a in zip(args, ins.args))
 
@@ -423,8 +422,6 @@ def _buffered_dot(ins, escaping) -> bool:
                 and a.example.ndim == 2 and a.example.dtype == out.example.dtype
                 for a in ins.args)
 
-
-_SMALL_COPY = 64
 
 
 @lru_cache(maxsize=64)
