@@ -29,7 +29,7 @@ import numpy as np
 from autograph.core.backward import _own_arrays
 from autograph.core.node import writable
 from autograph.compiler.trace import Call, ClearGrad, Effect, Grads, Trace, Traced
-from autograph.ops.kernels import SMALL_COPY, dot as _dot, sum_along as _sum_along
+from autograph.ops.kernels import copied_for_dot, dot as _dot, sum_along as _sum_along
 
 
 def _own(x):
@@ -405,8 +405,7 @@ def _direct(ins, args, constant):
 def _dot_operands(ins, args) -> tuple:
     """The operands of a product of matrices as written in the program: a small transposed
     matrix (W.T in backward) is copied, as `kernels.dot` copies it in eager mode."""
-    return tuple(f"{arg}.copy()" if a.example.size <= SMALL_COPY
-                 and not a.example.flags.c_contiguous else arg
+    return tuple(f"{arg}.copy()" if copied_for_dot(a.example) else arg
                  for arg, a in zip(args, ins.args))
 
 

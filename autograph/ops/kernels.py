@@ -69,25 +69,32 @@ def max_along(x, axis=None, keepdims=False):
     return out[:, None] if keepdims else out
 
 
-# Up to this many entries, a matrix that is not C-contiguous (W.T in backward) is copied
-# before a product: BLAS on the copy, and the copy, cost less than BLAS on the strided view
-# (300 x 3 by a transposed 3 x 3: 3.0 us, copied 1.2 us). BLAS rounds the two differently,
-# so the compiled replay makes the same choice (compiler/program.py) and keeps eager's bits.
-SMALL_COPY = 64
+# Up to this many entries, a strided view (W.T in backward) is copied before a product:
+# BLAS on the copy, and the copy, cost less than BLAS on the view (300 x 3 by a transposed
+# 3 x 3: 3.0 us, copied 1.2 us). BLAS rounds the two differently, so the compiled replay
+# makes the same choice (compiler/program.py) and keeps eager's bits.
+_SMALL_COPY = 64
+
+
+def copied_for_dot(x: np.ndarray) -> bool:
+    """Whether `dot` copies the matrix `x` before its product: a small strided view."""
+    return x.base is not None and x.size <= _SMALL_COPY and not x.flags.c_contiguous
 
 
 def dot(a, b):
     """`a @ b`; for two matrices `ndarray.dot`, which skips matmul's gufunc machinery (about
-    a third faster on the tutorial's small matrices), a small strided one copied first.
+    a third faster on the tutorial's small matrices), a small strided view copied first.
 
     >>> dot(np.eye(2), np.arange(4.0).reshape(2, 2).T)
     array([[0., 2.],
            [1., 3.]])
     """
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 == b.ndim:
-        if a.size <= SMALL_COPY and not a.flags.c_contiguous:
+        # copied_for_dot, written out: a call costs more than the test (`base` first: most
+        # operands own their data, and it is the cheapest attribute to read)
+        if a.base is not None and a.size <= _SMALL_COPY and not a.flags.c_contiguous:
             a = a.copy()
-        if b.size <= SMALL_COPY and not b.flags.c_contiguous:
+        if b.base is not None and b.size <= _SMALL_COPY and not b.flags.c_contiguous:
             b = b.copy()
         return a.dot(b)
     return np.matmul(a, b)
