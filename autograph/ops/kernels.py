@@ -12,7 +12,12 @@ import numpy as np
 _CACHED_ONES = 4096
 
 
-def _ones(n: int, dtype) -> np.ndarray:
+def ones_vector(n: int, dtype) -> np.ndarray:
+    """A read-only vector of n ones: a sum along an axis of a matrix is a product with it.
+
+    >>> np.arange(6.0).reshape(2, 3) @ ones_vector(3, np.float64)
+    array([ 3., 12.])
+    """
     if n > _CACHED_ONES:
         return np.ones(n, dtype=dtype)
     return _cached_ones(n, dtype)
@@ -38,10 +43,10 @@ def sum_along(x, axis=None, keepdims=False):
     """
     if type(x) is np.ndarray and x.ndim == 2 and x.dtype.kind == "f":
         if axis == 1 or axis == -1:
-            total = x @ _ones(x.shape[1], x.dtype)
+            total = x @ ones_vector(x.shape[1], x.dtype)
             return total[:, None] if keepdims else total
         if axis == 0 or axis == -2:
-            total = _ones(x.shape[0], x.dtype) @ x
+            total = ones_vector(x.shape[0], x.dtype) @ x
             return total[None, :] if keepdims else total
     return np.sum(x, axis=axis, keepdims=keepdims)
 
@@ -77,7 +82,12 @@ _SMALL_COPY = 64
 
 
 def copied_for_dot(x: np.ndarray) -> bool:
-    """Whether `dot` copies the matrix `x` before its product: a small strided view."""
+    """Whether `dot` copies the matrix `x` before its product: a small strided view.
+
+    >>> w = np.ones((3, 2))
+    >>> copied_for_dot(w), copied_for_dot(w.T)
+    (False, True)
+    """
     return x.base is not None and x.size <= _SMALL_COPY and not x.flags.c_contiguous
 
 

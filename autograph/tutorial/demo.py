@@ -635,7 +635,12 @@ def corrected_fit(d: Demo, epochs: int, compile: bool | str = False,
 def relative_gap(params: dict, reference: dict) -> float:
     """The largest difference between two sets of weights, relative to the reference's
     largest weight of the same parameter; not finite if any weight is not (np.max, since
-    Python's max would keep a finite first gap over a later NaN)."""
+    Python's max would keep a finite first gap over a later NaN).
+
+    >>> relative_gap({"W": np.array([2.0, 4.0]), "b": np.array([np.nan])},
+    ...              {"W": np.array([2.0, 3.0]), "b": np.array([1.0])})
+    nan
+    """
     return float(np.max([np.abs(params[k] - reference[k]).max() / np.abs(reference[k]).max()
                          for k in reference]))
 
