@@ -22,15 +22,13 @@ eager mode, on the paths where its condition holds and where it does not):
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from autograph.core.backward import _own_arrays
 from autograph.core.node import writable
 from autograph.compiler.trace import Call, ClearGrad, Effect, Grads, Trace, Traced
-from autograph.ops.kernels import copied_first as _copied_first, dot as _dot, \
-    sum_along as _sum_along
+from autograph.ops.kernels import (copied_for_dot, dot as _dot, ones_vector,
+                                   sum_along as _sum_along)
 
 
 def _own(x):
@@ -393,18 +391,18 @@ def _direct(ins, args, constant):
         n, k = examples[0].shape
         dtype = examples[0].dtype
         if axis in (1, -1):
-            return f"{args[0]}.dot({constant(_ones(k, dtype))})" + ("[:, None]" if keepdims
-                                                                    else "")
+            ones = constant(ones_vector(k, dtype))
+            return f"{args[0]}.dot({ones})" + ("[:, None]" if keepdims else "")
         if axis in (0, -2):
-            return f"{constant(_ones(n, dtype))}.dot({args[0]})" + ("[None, :]" if keepdims
-                                                                   else "")
+            ones = constant(ones_vector(n, dtype))
+            return f"{ones}.dot({args[0]})" + ("[None, :]" if keepdims else "")
     return None
 
 
 def _dot_operands(ins, args) -> tuple:
     """The operands of a product of matrices as written in the program: a small transposed
-    matrix (W.T in backward) is copied first, as the kernel `dot` copies it in eager mode."""
-    return tuple(f"{arg}.copy()" if _copied_first(a.example) else arg
+    matrix (W.T in backward) is copied, as `kernels.dot` copies it in eager mode."""
+    return tuple(f"{arg}.copy()" if copied_for_dot(a.example) else arg
                  for arg, a in zip(args, ins.args))
 
 
@@ -419,15 +417,6 @@ def _buffered_dot(ins, escaping) -> bool:
         and all(isinstance(a, Traced) and type(a.example) is np.ndarray
                 and a.example.ndim == 2 and a.example.dtype == out.example.dtype
                 for a in ins.args)
-
-
-
-@lru_cache(maxsize=64)
-def _ones(n: int, dtype) -> np.ndarray:
-    """A read-only vector of ones: sums along an axis are its products with a matrix."""
-    ones = np.ones(n, dtype)
-    ones.flags.writeable = False
-    return ones
 
 
 def _tapes(instructions, output, expr, grad_was_none):

@@ -63,6 +63,25 @@ def _flatten(x) -> tuple[list, Callable]:
     return [x], lambda items: items[0]
 
 
+def _leaves_like(v, x) -> list:
+    """The arrays of `v` in the order of `_flatten(x)`: a dict's entries by x's keys (v's own
+    order may differ), each array of its entry's shape in x."""
+    if isinstance(x, dict) and isinstance(v, dict):
+        if set(v) != set(x):
+            raise ValueError(f"hvp: the vector's keys {sorted(v, key=str)} are not the "
+                             f"argument's {sorted(x, key=str)}")
+        return [leaf for k in x for leaf in _leaves_like(v[k], x[k])]
+    if isinstance(x, (list, tuple)) and isinstance(v, (list, tuple)) and len(v) == len(x):
+        return [leaf for vi, xi in zip(v, x) for leaf in _leaves_like(vi, xi)]
+    if isinstance(x, (dict, list, tuple)) or isinstance(v, (dict, list, tuple)) \
+            and np.ndim(value_of(x)) == 0:
+        return _flatten(v)[0]        # structures that differ: hvp counts the arrays and says so
+    if np.shape(value_of(v)) != np.shape(value_of(x)):
+        raise ValueError(f"hvp: the vector's part {np.shape(value_of(v))} does not match the "
+                         f"argument's {np.shape(value_of(x))}")
+    return [v]
+
+
 def _as_leaves(x):
     """`x` with every array inside it made a variable: (x, its variables, how to rebuild
     gradients into x's structure, whether any was given as a variable of an enclosing graph,
@@ -272,7 +291,8 @@ def hvp(f: Callable, argnum: int = 0) -> Callable:
 
     def hvp_f(*args):
         *args, v = args
-        directions = _flatten(v)[0]      # v has x's structure (arrays, tuples, lists, dicts)
+        # v has x's structure (arrays, tuples, lists, dicts): its arrays in x's order
+        directions = _leaves_like(v, args[argnum]) if argnum < len(args) else _flatten(v)[0]
 
         def directional(*inner):
             gradients = _flatten(grad_f(*inner))[0]

@@ -525,6 +525,12 @@ class Primitive:
             # place, it would change the gradient without a word. Locked before anyone can
             # take a view of it, so views of it are read-only too.
             value.setflags(False)
+        elif value.base is not None and LOCK_RECORDED_LEAVES:
+            # A view (x[0:3], x.T of a constant, or of anything under no_grad) made by an op
+            # needing no gradient: a graph recording it later would lock the view but read
+            # through it whatever is then written into x's array, which stays writable (or is
+            # unlocked by `writable`). An array of its own instead.
+            value = value.copy()
         if value.dtype not in _REAL_DTYPES:    # complex (x * 1j), object, strings: refused
             check_real(value, self.failure_message(args, values, params, None, bare=True))
         node = _new_node(Node)

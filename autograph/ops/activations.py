@@ -318,5 +318,10 @@ def minus_targets_grad_kernel(shape, dtype, out):
 
 
 def minus_targets_grad(p, t):
-    """`minus_targets_grad_kernel`'s function, into a new array."""
+    """`minus_targets_grad_kernel`'s function, into a new array (the replay's fallback for
+    matrices too large for its buffers).
+
+    >>> minus_targets_grad(np.array([[0.25, 0.75]]), np.array([[0.5, 0.25]]))  # rows sum to 0.75
+    array([[-0.3125,  0.3125]])
+    """
     return minus_targets_grad_kernel(p.shape, p.dtype, np.empty(p.shape, p.dtype))(p, t)

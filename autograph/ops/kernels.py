@@ -12,7 +12,12 @@ import numpy as np
 _CACHED_ONES = 4096
 
 
-def _ones(n: int, dtype) -> np.ndarray:
+def ones_vector(n: int, dtype) -> np.ndarray:
+    """A read-only vector of n ones: a sum along an axis of a matrix is a product with it.
+
+    >>> np.arange(6.0).reshape(2, 3) @ ones_vector(3, np.float64)
+    array([ 3., 12.])
+    """
     if n > _CACHED_ONES:
         return np.ones(n, dtype=dtype)
     return _cached_ones(n, dtype)
@@ -38,10 +43,10 @@ def sum_along(x, axis=None, keepdims=False):
     """
     if type(x) is np.ndarray and x.ndim == 2 and x.dtype.kind == "f":
         if axis == 1 or axis == -1:
-            total = x @ _ones(x.shape[1], x.dtype)
+            total = x @ ones_vector(x.shape[1], x.dtype)
             return total[:, None] if keepdims else total
         if axis == 0 or axis == -2:
-            total = _ones(x.shape[0], x.dtype) @ x
+            total = ones_vector(x.shape[0], x.dtype) @ x
             return total[None, :] if keepdims else total
     return np.sum(x, axis=axis, keepdims=keepdims)
 
@@ -69,31 +74,37 @@ def max_along(x, axis=None, keepdims=False):
     return out[:, None] if keepdims else out
 
 
-# Up to this many entries, a matrix that is not C-ordered (W.T in a backward pass) is copied
-# before a product: the copy and BLAS on it cost less than BLAS on the strided view (1.0 against
-# 1.65 us for the tutorial's 3 x 3). The compiled replay decides alike (compiler/program.py):
-# BLAS's kernels for transposed and plain operands round differently (float32 by an ulp).
+# Up to this many entries, a strided view (W.T in backward) is copied before a product:
+# BLAS on the copy, and the copy, cost less than BLAS on the view (300 x 3 by a transposed
+# 3 x 3: 3.0 us, copied 1.2 us). BLAS rounds the two differently, so the compiled replay
+# makes the same choice (compiler/program.py) and keeps eager's bits.
 _SMALL_COPY = 64
 
 
-def copied_first(x: np.ndarray) -> bool:
-    """Whether `dot` copies the matrix `x` before its product."""
-    return x.size <= _SMALL_COPY and not x.flags.c_contiguous
+def copied_for_dot(x: np.ndarray) -> bool:
+    """Whether `dot` copies the matrix `x` before its product: a small strided view.
+
+    >>> w = np.ones((3, 2))
+    >>> copied_for_dot(w), copied_for_dot(w.T)
+    (False, True)
+    """
+    return x.base is not None and x.size <= _SMALL_COPY and not x.flags.c_contiguous
 
 
 def dot(a, b):
     """`a @ b`; for two matrices `ndarray.dot`, which skips matmul's gufunc machinery (about
-    a third faster on the tutorial's small matrices), small transposed ones copied first.
+    a third faster on the tutorial's small matrices), a small strided view copied first.
 
     >>> dot(np.eye(2), np.arange(4.0).reshape(2, 2).T)
     array([[0., 2.],
            [1., 3.]])
     """
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 == b.ndim:
-        # copied_first, inline: this is every product's path
-        if a.size <= _SMALL_COPY and not a.flags.c_contiguous:
+        # copied_for_dot, written out: a call costs more than the test (`base` first: most
+        # operands own their data, and it is the cheapest attribute to read)
+        if a.base is not None and a.size <= _SMALL_COPY and not a.flags.c_contiguous:
             a = a.copy()
-        if b.size <= _SMALL_COPY and not b.flags.c_contiguous:
+        if b.base is not None and b.size <= _SMALL_COPY and not b.flags.c_contiguous:
             b = b.copy()
         return a.dot(b)
     return np.matmul(a, b)

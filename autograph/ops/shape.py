@@ -7,6 +7,7 @@ import copy as copy_module      # `copy` is numpy.copy's name here
 import numpy as np
 
 from autograph.core.dispatch import constant_result, implements, reject
+from autograph.core.modes import trace_var
 from autograph.core.node import Node, Primitive, ShapeError, describe, value_of
 from autograph.ops.kernels import broadcast
 
@@ -89,22 +90,25 @@ getitem = Primitive("getitem", lambda x, index: x[index],
                     explain=lambda x, index: f"index {index!r} does not fit shape {np.shape(x)}")
 
 
-def _own_index(part):
-    # getitem's gradient rule reads the index it was recorded with: an index array or list is
-    # the caller's, to change afterwards (a batch's positions), so the graph keeps a copy
+def _index_part(part, own: bool):
     if isinstance(part, Node):
         part = part.value
-    if isinstance(part, np.ndarray):
+    if own and isinstance(part, np.ndarray):
         return part.copy()
-    if isinstance(part, list):
+    if own and isinstance(part, list):
         return copy_module.deepcopy(part)
     return part
 
 
 def _unwrap_index(index):
+    # getitem's gradient rule reads the index it was recorded with: an index array or list is
+    # the caller's, to change afterwards (a batch's positions), so the graph keeps a copy. A
+    # compiled program keeps the caller's own instead and reads it on every call, as eager
+    # mode reads it each time it records (a copy would freeze the first call's positions).
+    own = trace_var.get() is None
     if isinstance(index, tuple):
-        return tuple(_own_index(i) for i in index)
-    return _own_index(index)
+        return tuple(_index_part(i, own) for i in index)
+    return _index_part(index, own)
 
 
 def take(x, index):

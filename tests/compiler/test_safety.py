@@ -325,6 +325,35 @@ def test_a_python_number_changed_between_calls_is_not_frozen():
     np.testing.assert_array_equal(compiled(x), [-0.5, 0.5])
 
 
+@pytest.mark.parametrize("kind", ["integer array", "list", "tuple of arrays",
+                                  "array and slice"])
+def test_an_index_array_changed_between_calls_is_read_afresh(kind):
+    # getitem keeps a copy of an index array for its gradient rule (eager mode); a program
+    # once kept that copy too, and went on picking the first call's positions
+    index = {"integer array": np.array([0, 1]), "list": [0, 1],
+             "tuple of arrays": (np.array([0, 1]),),
+             "array and slice": (np.array([0, 1]), slice(None))}[kind]
+
+    def make(w):
+        def step(X):
+            loss = (w[index] * X[index]).sum() + (w[index] ** 2).sum()
+            w.grad = None
+            loss.backward()
+            return loss
+        return step
+    we, wc = (ag.parameter(np.arange(9.0).reshape(3, 3)) for _ in range(2))
+    eager, compiled = make(we), ag.compile(make(wc))
+    X = np.arange(9.0).reshape(3, 3) ** 2
+    for k in range(4):
+        positions = [k % 3, (k + 1) % 3]
+        if isinstance(index, list):
+            index[:] = positions
+        else:
+            (index[0] if isinstance(index, tuple) else index)[:] = positions
+        np.testing.assert_array_equal(compiled(X), eager(X).value)
+        np.testing.assert_array_equal(wc.grad, we.grad)
+
+
 def test_a_number_that_changes_on_every_call_is_reported():
     scale = 1.0
     compiled = ag.compile(lambda x: x * scale)

@@ -124,6 +124,21 @@ def test_hvp_takes_a_vector_of_the_argument_s_structure():
         ag.hvp(cubic)(POINT, np.array(1.0))
 
 
+def test_hvp_reads_a_dict_vector_by_the_arguments_keys():
+    # v's entries were taken in v's own order: {"c", "b", "a"} paired b's direction with
+    # c's gradient (both scalars, so nothing failed) and gave another vector's product
+    v = {"a": np.array([1.0, 0.5]), "b": np.array(-1.0), "c": np.array(2.0)}
+    H = cubic_hessian(POINT)
+    Hv = ag.hvp(cubic)(POINT, {k: v[k] for k in ("c", "b", "a")})
+    for i in H:
+        expected = sum(np.tensordot(H[i][j], v[j], axes=v[j].ndim) for j in H[i])
+        np.testing.assert_allclose(Hv[i], expected, rtol=1e-12, err_msg=i)
+    with pytest.raises(ValueError, match=r"hvp: the vector's keys \['a', 'b', 'd'\] are not"):
+        ag.hvp(cubic)(POINT, {"a": v["a"], "b": v["b"], "d": v["c"]})
+    with pytest.raises(ValueError, match=r"hvp: the vector's part \(2,\) does not match"):
+        ag.hvp(cubic)(POINT, {"a": np.ones(2), "b": np.ones(2), "c": v["c"]})
+
+
 def test_jacobian_of_a_function_returning_a_container():
     a, b = np.array([1.0, 2.0]), np.array(3.0)
     J = ag.jacobian(lambda p: {"prod": p[0] * p[1], "sum": p[0].sum()})((a, b))

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from autograph.ops.kernels import _ones, sum_along
+from autograph.ops.kernels import ones_vector, sum_along
 
 
 def test_the_cached_ones_are_read_only():
-    ones = _ones(3, np.dtype(np.float64))
+    ones = ones_vector(3, np.dtype(np.float64))
     assert not ones.flags.writeable
     with pytest.raises(ValueError):
         ones[0] = 5.0

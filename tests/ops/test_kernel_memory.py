@@ -23,6 +23,6 @@ def test_row_sums_of_many_wide_matrices_keep_no_ones_vectors():
 
 
 def test_narrow_ones_vectors_are_still_shared_and_read_only():
-    a, b = kernels._ones(3, np.dtype(np.float64)), kernels._ones(3, np.dtype(np.float64))
+    a, b = kernels.ones_vector(3, np.dtype(np.float64)), kernels.ones_vector(3, np.dtype(np.float64))
     assert a is b and not a.flags.writeable
-    assert kernels._ones(kernels._CACHED_ONES + 1, np.dtype(np.float32)).dtype == np.float32
+    assert kernels.ones_vector(kernels._CACHED_ONES + 1, np.dtype(np.float32)).dtype == np.float32

@@ -4,6 +4,8 @@ the central-difference gradient. The ops come from the registry (`PRIMITIVES`): 
 covered by the sweep without a line here, or named in SPECIAL if it needs parameters.
 """
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -251,3 +253,25 @@ def test_an_index_changed_after_recording_does_not_move_the_gradient(kind, seed)
     expected = np.zeros_like(x0)
     np.add.at(expected, INDEXES[kind](), 2 * x0[INDEXES[kind]()] * weights)   # by hand
     np.testing.assert_allclose(x.grad, expected, rtol=1e-12)
+
+
+# --- views of constants: an op that needs no gradient, read later by one that does ----------
+
+@pytest.mark.parametrize("recorded", [True, False])
+@pytest.mark.parametrize("name", sorted(P))
+def test_a_constants_array_written_after_a_graph_read_a_view_of_it(name, recorded):
+    # c[0:3] of a constant is a view of c's array: a graph recording it later kept reading
+    # through it, and a write into c's array (not locked: c fed no op needing a gradient)
+    # changed w's gradient but not the loss; the same for a view made under no_grad
+    f, inputs = case(name)
+    constants = [ag.constant(x) for x in inputs]
+    with contextlib.nullcontext() if recorded else ag.no_grad():
+        y = f(*constants)
+    w = ag.parameter(np.ones(y.shape))
+    loss = (y * w).sum()
+    expected = y.value.copy()                   # d loss / d w, as the loss was computed
+    for c in constants:
+        if c.value.flags.writeable:
+            c.value[...] = 5.0
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, expected)

@@ -185,3 +185,15 @@ def test_compiled_weights_that_drift_are_a_surprise(tmp_path, monkeypatch):
                        r"(\S+) \(relative\)", d.surprises[0]).group(1)
     assert float(gap) == pytest.approx(1e-9 * abs(W[0, 0]) / np.abs(W).max(), rel=0.05)
     assert "NOT AS EXPECTED: compile=True" in demo.summarise(d, 1.0)["lines"][-1]
+
+
+@pytest.mark.parametrize("bad", ["W", "b1", "b2"])
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_weights_that_are_not_finite_are_never_as_eager(bad, value):
+    # Python's max() keeps a finite first gap over a later NaN: compiled weights gone NaN in
+    # any parameter but the first once read as equal to eager's
+    reference = {"W": np.ones((2, 3)), "b1": np.full(3, 2.0), "b2": np.full(3, -1.0)}
+    params = {k: v.copy() for k, v in reference.items()}
+    params[bad][1] = value
+    gap = demo.relative_gap(params, reference)
+    assert not gap < 1e-12 and not np.isfinite(gap)
