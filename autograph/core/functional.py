@@ -169,8 +169,10 @@ def _handed_out(node: Node, start: int, handed: set) -> np.ndarray:
     value = node.value
     if not isinstance(value, np.ndarray):
         return value
+    # made by Node() (which copies) or by a recorded op that did not pass an input through
+    # (an op under no_grad keeps no inputs to tell)
     if node.order > start and value.base is None and id(node) not in handed and \
-            not any(value is v for v in node.inputs):
+            (node.op is None or node.parents) and not any(value is v for v in node.inputs):
         handed.add(id(node))
         value.setflags(write=True)          # owns its data: this cannot fail
         node.order = next(_node._creation)
@@ -201,7 +203,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
         args = list(args)
         given = False
         wrt, structures, fresh = [], [], []
-        start = next(_node._creation)       # Nodes made by this call are numbered after it
+        made_after = next(_node._creation)   # Nodes this call makes are numbered after it
         for i in nums:
             args[i], leaves, rebuild, was_given, made = _as_leaves(args[i])
             given = given or was_given
@@ -223,9 +225,10 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
             _retire(fresh)
         grads = [rebuild(flat[start:start + n]) for start, n, rebuild in structures]
         handed = set()
-        value = out if nested or not isinstance(out, Node) else _handed_out(out, start, handed)
+        value = out if nested or not isinstance(out, Node) else \
+            _handed_out(out, made_after, handed)
         if has_aux:
-            value = (value, _plain(aux, nested, start, handed))
+            value = (value, _plain(aux, nested, made_after, handed))
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
     return value_and_grad_f

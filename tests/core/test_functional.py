@@ -183,6 +183,12 @@ def _arrays(result):
 W = ag.parameter([0.5, -1.5], name="W")       # closed over by the functions below
 
 
+def _passed_through(x):
+    h = x * 2.0
+    with ag.no_grad():        # an op that returns its operand's array: astype to its dtype
+        return h, ag.ops.astype(h, np.float64)
+
+
 def _cases():
     """(transform, function, arguments): outputs and aux of every kind a transform hands out:
     values computed inside, the variable itself, a closed-over parameter, containers."""
@@ -196,6 +202,8 @@ def _cases():
         "aux is W": (lambda f: fg(f, has_aux=True), lambda x: ((x * W).sum(), W), ()),
         "aux container": (lambda f: fg(f, has_aux=True),
                           lambda x: (x.sum(), {"e": ag.exp(x), "pair": (x[0:1], W * 2)}), ()),
+        "aux passed through under no_grad": (lambda f: fg(f, has_aux=True),
+                                             lambda x: (x.sum(), _passed_through(x)), ()),
         "grad with aux": (lambda f: ag.grad(f, has_aux=True), lambda x: (x.sum(), (x, W)), ()),
         "grad of two": (lambda f: ag.grad(f, argnums=(0, 1)), lambda x, y: (x * y).sum(),
                         (np.array([2.0, 3.0]),)),
@@ -223,10 +231,10 @@ def test_every_array_a_transform_returns_is_writable_and_the_callers_own(case):
             assert a.flags.writeable
     arrays = _arrays(result)
     assert arrays
-    for a in arrays:
+    for i, a in enumerate(arrays):
         assert a.flags.writeable
         assert not np.shares_memory(a, x) and not np.shares_memory(a, W.value)
-        assert not any(np.shares_memory(a, b) for b in arrays if b is not a)
+        assert not any(np.shares_memory(a, b) for j, b in enumerate(arrays) if j != i)
         a[...] = 7.0
     np.testing.assert_array_equal(x, before_x)
     np.testing.assert_array_equal(W.value, before_w)
