@@ -36,7 +36,8 @@ What the function may do, and what it may not:
   `p`) are guarded: after `model.eval()` the function is traced again (and the training
   program kept for `model.train()`).
 - Python numbers are constants of a program. Those read from the function's closure or
-  globals are part of the cache key (a changed learning rate traces anew); one read from an
+  globals are part of the cache key, with their types (a changed learning rate traces anew,
+  and so does 2.0 after 2: `x * k` of an integer array differs); one read from an
   object's attribute is not watched: pass numbers that change as arguments.
 - Under `detect_anomaly` the function runs eagerly, so that each operation is checked.
 """
@@ -180,40 +181,63 @@ _SCALARS = (bool, int, float, complex, str, np.generic)
 
 def _scalar_reader(fn) -> Callable[[], tuple]:
     """A function returning the Python numbers (and strings) that `fn` reads from its closure
-    cells and from the globals its code (and the functions defined in it) names."""
+    cells and from the globals its code (and the functions defined in it) names, and their
+    types: 2, 2.0, True and np.float32(2) are equal, and hash alike, but `x * k` of an integer
+    array has another dtype for each, so a program traced with one must not replay for another.
+    A cell or global that is None (or a cell not yet filled) when `fn` is compiled is read too:
+    it may hold a number by the first call.
+
+    >>> k = 2
+    >>> _scalar_reader(lambda x: x * k)()
+    ((2,), (<class 'int'>,))
+    """
     fn = getattr(fn, "__func__", fn)                  # a bound method's function
     code = getattr(fn, "__code__", None)
     if code is None:
         return tuple
     from autograph.compiler.trace import _names
-    cells = [cell for cell in fn.__closure__ or ()]
     namespace = fn.__globals__
-    names = sorted(name for name in _names(code)
-                   if isinstance(namespace.get(name), _SCALARS))
-    cells = [cell for cell in cells if _holds_scalar(cell)]
-    if not cells and not names:
+    cells, open_cells = [], []           # holding a number; None or empty (maybe one later)
+    for cell in fn.__closure__ or ():
+        value = _cell(cell)
+        if isinstance(value, _SCALARS):
+            cells.append(cell)
+        elif value is None:
+            open_cells.append(cell)
+    names = sorted(name for name in _names(code) if isinstance(namespace.get(name), _SCALARS))
+    open_names = sorted(name for name in _names(code)
+                        if name in namespace and namespace[name] is None)
+    if not (cells or open_cells or names or open_names):
         return tuple
 
     def read() -> tuple:
-        return (tuple(_cell(cell) for cell in cells),
-                tuple(namespace.get(name) for name in names))
-    # the same, generated as one expression: it runs on every call, and the loops above cost
-    # a microsecond (2% of the tutorial's step); an emptied cell takes the loops
-    source = ("def fast():\n    try:\n        return ((" + "".join(
-        f"_c{i}.cell_contents, " for i in range(len(cells))) + "), (" + "".join(
-        f"_get({name!r}), " for name in names) + "))\n    except ValueError:\n"
-        "        return read()\n")
+        values = tuple(_cell(cell) for cell in cells) + tuple(map(namespace.get, names)) + \
+            tuple(_number(_cell(cell)) for cell in open_cells) + \
+            tuple(_number(namespace.get(name)) for name in open_names)
+        return values, tuple(map(type, values))
+    # the same, generated as straight-line code: it runs on every call, and the loops above
+    # cost a microsecond (2% of the tutorial's step); an emptied cell takes the loops
+    reads = [f"_c{i}.cell_contents" for i in range(len(cells))] + [
+        f"_get({name!r})" for name in names] + [
+        f"_number(_o{i}.cell_contents)" for i in range(len(open_cells))] + [
+        f"_number(_get({name!r}))" for name in open_names]
+    values = "".join(f"v{i}, " for i in range(len(reads)))
+    source = ("def fast():\n    try:\n" + "".join(
+        f"        v{i} = {read}\n" for i, read in enumerate(reads)) +
+        "    except ValueError:\n        return read()\n"
+        f"    return ({values}), (" + "".join(
+            f"type(v{i}), " for i in range(len(reads))) + ")\n")
     scope = {f"_c{i}": cell for i, cell in enumerate(cells)}
-    scope.update(_get=namespace.get, read=read)
+    scope.update({f"_o{i}": cell for i, cell in enumerate(open_cells)})
+    scope.update(_get=namespace.get, _number=_number, read=read)
     exec(source, scope)
     return scope["fast"]
 
 
-def _holds_scalar(cell) -> bool:
-    try:
-        return isinstance(cell.cell_contents, _SCALARS)
-    except ValueError:          # an empty cell
-        return False
+def _number(value):
+    """A value of a cell or global that was None when the function was compiled, as a part of
+    the cache key: itself if a number or string, else None (other objects are not keys)."""
+    return value if isinstance(value, _SCALARS) else None
 
 
 def _cell(cell):

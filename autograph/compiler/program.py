@@ -143,9 +143,13 @@ class Program:
                 if ins.out is not None and _nbytes(ins.out.example) > _BUFFERED:
                     large.add(ins.out.code)
                 operands = ins.args
-                if isinstance(ins.function, np.ufunc) and not ins.kwargs:
+                if isinstance(ins.function, np.ufunc) and not ins.kwargs and \
+                        ins.function is not np.power:
+                    # (power: numpy squares, roots or inverts for a scalar exponent of 2,
+                    # 0.5 or -1, but calls pow entry by entry for an array of them, which
+                    # rounds differently in 5-20% of entries)
                     target = ins.into if ins.out is None else ins.out
-                    operands = _scalars_as_arrays(operands, target)
+                    operands = _scalars_as_arrays(ins.function, operands, target)
                 args = [expr(a) for a in operands]
                 args += [f"{k}={expr(v)}" for k, v in ins.kwargs.items()]
                 if into_dot:
@@ -336,18 +340,30 @@ def _nbytes(x) -> int:
 _SMALL = 4096
 
 
-def _scalars_as_arrays(operands, out):
-    """A Python number combined with a float array, as an array of that dtype: numpy converts
-    a Python number on every call (NEP 50 makes it the array's dtype, so the numbers are the
-    same), which costs more than the operation on a small array."""
+def _scalars_as_arrays(function: np.ufunc, operands, out):
+    """A Python number combined with a float array, as an array of the dtype the ufunc's loop
+    takes it in: numpy converts a Python number on every call (NEP 50 makes it the array's
+    dtype for most ufuncs, float64 for float_power's), which costs more than the operation on
+    a small array. The same numbers: the loop is the one numpy chooses for the number.
+
+    >>> x = Traced(None, None, np.ones(2, dtype=np.float32), "input")
+    >>> [a.example for a in _scalars_as_arrays(np.float_power, (x, 0.1), x)[1:]]
+    [array([0.1, 0.1])]
+    """
     dtypes = [x.dtype for x in operands if isinstance(x, Traced) and x.dtype.kind in "fc"]
     if not dtypes or any(isinstance(x, np.ndarray) for x in operands) \
             or any(x.dtype != dtypes[0] for x in operands if isinstance(x, Traced)):
         return operands
-    dtype, shape = dtypes[0], out.shape
+    try:
+        loop = function.resolve_dtypes(tuple(
+            x.dtype if isinstance(x, Traced) else type(x) for x in operands)
+            + (None,) * function.nout)
+    except (TypeError, ValueError):         # not a combination numpy resolves this way
+        return operands
+    shape = out.shape
     size = int(np.prod(shape))
     converted = []
-    for x in operands:
+    for x, dtype in zip(operands, loop):
         if type(x) in (int, float):
             x = np.full(shape if size <= _SMALL else (), x, dtype=dtype)
             x.flags.writeable = False

@@ -17,6 +17,7 @@ import numpy as np
 from autograph.core.backward import gradients
 from autograph.core.graph import topological_order
 from autograph.core.modes import current_modes, enable_grad
+from autograph.core import node as _node
 from autograph.core.node import Node, value_of
 
 
@@ -136,18 +137,49 @@ def _derivatives(out, wrt, seed, nested):
         return gradients(out, wrt, seed, create_graph=nested)
 
 
-def _plain(aux, nested: bool):
-    """`aux` with its Nodes (also inside tuples, lists and dicts) as arrays, unless nested."""
+def _plain(aux, nested: bool, start: int, handed: set):
+    """`aux` with its Nodes (also inside tuples, lists and dicts) as arrays of the caller's
+    own (see `_handed_out`), unless nested."""
     if nested:
         return aux
     if isinstance(aux, Node):
-        return aux.value
+        return _handed_out(aux, start, handed)
     if isinstance(aux, (tuple, list)):
-        items = [_plain(a, nested) for a in aux]
+        items = [_plain(a, nested, start, handed) for a in aux]
         return type(aux)(*items) if hasattr(aux, "_fields") else type(aux)(items)  # namedtuple
     if isinstance(aux, dict):
-        return {k: _plain(v, nested) for k, v in aux.items()}
+        return {k: _plain(v, nested, start, handed) for k, v in aux.items()}
     return aux
+
+
+def _handed_out(node: Node, start: int, handed: set) -> np.ndarray:
+    """`node.value` as a writable array of the caller's own. A value the call made (an op's
+    output, a variable made for it: numbered after `start`), read-only because the call's
+    graph read it, is unlocked, not copied: that graph is done with it. Should f have kept
+    the Node, it becomes a constant, renumbered as `writable` does, so that backward through
+    a graph kept from the call is refused rather than read a value the caller may change.
+    Anything else (a closed-over parameter, a view, an array an op passed through, a Node
+    handed out once already in this result) is copied: a write into a result must change
+    nothing else.
+
+    >>> value, _ = value_and_grad(lambda t: (t * t).sum())(np.array([2.0]))
+    >>> value.flags.writeable              # the graph's output, locked while recorded
+    True
+    """
+    value = node.value
+    if not isinstance(value, np.ndarray):
+        return value
+    # made by Node() (which copies) or by a recorded op that did not pass an input through
+    # (an op under no_grad keeps no inputs to tell)
+    if node.order > start and value.base is None and id(node) not in handed and \
+            (node.op is None or node.parents) and not any(value is v for v in node.inputs):
+        handed.add(id(node))
+        value.setflags(write=True)          # owns its data: this cannot fail
+        node.order = next(_node._creation)
+        node.parents = node.inputs = ()
+        node.requires_grad = False
+        return value
+    return value.copy()
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
@@ -171,6 +203,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
         args = list(args)
         given = False
         wrt, structures, fresh = [], [], []
+        made_after = next(_node._creation)   # Nodes this call makes are numbered after it
         for i in nums:
             args[i], leaves, rebuild, was_given, made = _as_leaves(args[i])
             given = given or was_given
@@ -191,9 +224,11 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
         finally:
             _retire(fresh)
         grads = [rebuild(flat[start:start + n]) for start, n, rebuild in structures]
-        value = out if nested or not isinstance(out, Node) else out.value
+        handed = set()
+        value = out if nested or not isinstance(out, Node) else \
+            _handed_out(out, made_after, handed)
         if has_aux:
-            value = (value, _plain(aux, nested))
+            value = (value, _plain(aux, nested, made_after, handed))
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
     return value_and_grad_f

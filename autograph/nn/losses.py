@@ -142,7 +142,11 @@ def cross_entropy(logits, targets, reduction: str = "mean") -> Node:
     traced = not isinstance(value_of(log_p), np.ndarray)
     if isinstance(targets, Node):               # soft targets that may need a gradient
         T = _same_shape(targets, z, "cross_entropy")
-        if not traced and np.isneginf(value_of(log_p)).any():
+        if not T.requires_grad:
+            # as array targets below (fit(compile=True) passes its one-hot rows as a Node)
+            if traced or np.isneginf(value_of(log_p)).any():
+                log_p = where(T != 0, log_p, 0.0)
+        elif not traced and np.isneginf(value_of(log_p)).any():
             raise ValueError("cross_entropy: logits of -inf with targets that need a gradient: "
                              "the gradient with respect to the targets is infinite there; "
                              "pass the targets as an array")

@@ -231,12 +231,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(widths=st.lists(st.integers(1, 6), min_size=1, max_size=3),
        ps=st.lists(st.sampled_from([0.0, 0.1, 0.5, 0.9]), min_size=3, max_size=3),
-       batch=st.integers(1, 5), seed=st.integers(0, 2**16), steps=st.integers(1, 4))
-def test_random_dropout_models_compile_to_eager(widths, ps, batch, seed, steps):
-    # float64: in float32, tiny products of matrices in the program (program.py copies a small
-    # transposed matrix before BLAS) round the last bit unlike eager's, with or without
-    # dropout (reported to the program's owner); float32 dropout is tested above
-    dtype = np.float64
+       batch=st.integers(1, 5), seed=st.integers(0, 2**16), steps=st.integers(1, 4),
+       dtype=st.sampled_from([np.float64, np.float32]))
+def test_random_dropout_models_compile_to_eager(widths, ps, batch, seed, steps, dtype):
+    # float32 too: eager mode copies small transposed matrices before BLAS as the program
+    # does (kernels.dot), so that the products round alike; they once differed in the last bit
     sizes = [2, *widths, 1]
 
     def make():
@@ -260,7 +259,10 @@ def test_random_dropout_models_compile_to_eager(widths, ps, batch, seed, steps):
     (m_e, eager), (m_c, step) = make(), make()
     compiled = ag.compile(step)
     for _ in range(steps):
-        np.testing.assert_allclose(compiled(X, y), eager(X, y).value, rtol=1e-12, atol=0)
+        loss = compiled(X, y)
+        assert loss.dtype == dtype
+        np.testing.assert_allclose(loss, eager(X, y).value, rtol=1e-12, atol=0)
     for p, q in zip(m_e.parameters(), m_c.parameters()):
+        assert q.value.dtype == q.grad.dtype == dtype
         np.testing.assert_allclose(q.value, p.value, rtol=1e-12, atol=0)
         np.testing.assert_allclose(q.grad, p.grad, rtol=1e-12, atol=0)

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograph as ag
 from autograph.compiler import TraceError
@@ -402,3 +404,79 @@ def test_complex_results_are_refused_as_in_eager_mode():
     with pytest.raises(TypeError) as compiled_error:
         ag.compile(lambda x: (w * x).sum())(np.ones(2) * 1j)
     assert str(compiled_error.value).split(":")[0] == str(eager_error.value).split(":")[0]
+
+
+SCALE = 2                 # read by a compiled function below as a global
+
+
+def test_closure_numbers_equal_in_value_but_not_in_type_trace_anew():
+    # 2 == 2.0 == np.float32(2) and True == 1, and they hash alike: as a cache key they once
+    # replayed the first trace's program, and its dtype (int where numpy gives float)
+    k = 2
+
+    def step(x):
+        return x * k
+    compiled = ag.compile(step)
+    x = np.array([1, 2, 3], dtype=np.int8)
+    for k in [2, 2.0, np.float32(2), np.int8(2), 2, True, np.True_, 1, 2.0]:
+        expected = x * k
+        result = compiled(x)
+        assert result.dtype == expected.dtype, (k, result.dtype)
+        np.testing.assert_array_equal(result, expected)
+    flags = np.array([True, False])
+    for k in [True, 1, np.True_, 1.0]:
+        assert compiled(flags).dtype == (flags * k).dtype
+
+
+def test_global_numbers_equal_in_value_but_not_in_type_trace_anew():
+    global SCALE
+    compiled = ag.compile(lambda x: x * SCALE)
+    x = np.array([1, 2, 3])
+    try:
+        for SCALE in [2, 2.0, 2, np.float64(2)]:
+            assert compiled(x).dtype == (x * SCALE).dtype
+            np.testing.assert_array_equal(compiled(x), x * SCALE)
+    finally:
+        SCALE = 2
+
+
+SCALAR_KINDS = [bool, int, float, np.bool_, np.int8, np.uint8, np.int64, np.float16,
+                np.float32, np.float64]
+ARRAY_DTYPES = [np.bool_, np.int8, np.uint8, np.int64, np.float16, np.float32, np.float64]
+
+
+@settings(max_examples=60, deadline=None)
+@given(dtype=st.sampled_from(ARRAY_DTYPES), route=st.sampled_from(["closure", "global",
+                                                                     "argument"]),
+       numbers=st.lists(st.tuples(st.sampled_from(SCALAR_KINDS), st.integers(0, 3)),
+                        min_size=2, max_size=7))
+def test_any_sequence_of_scalar_kinds_gives_numpys_dtype_and_values(dtype, route, numbers):
+    global SCALE
+    x = np.arange(4).astype(dtype)
+    k = None
+
+    def closure(x):
+        return x * k + k
+    compiled = ag.compile({"closure": closure, "global": lambda x: x * SCALE + SCALE,
+                           "argument": lambda x, k: x * k + k}[route])
+    try:
+        for kind, value in numbers:
+            k = SCALE = kind(value)
+            expected = x * k + k                       # numpy's own dtype and numbers
+            result = compiled(x, k) if route == "argument" else compiled(x)
+            assert result.dtype == expected.dtype, (kind, value, result.dtype)
+            np.testing.assert_array_equal(result, expected)
+    finally:
+        SCALE = 2
+
+
+def test_a_closure_number_assigned_after_compile_is_part_of_the_key():
+    # a cell empty (or None) when the function is compiled was once never read again: the
+    # first call's number was frozen into every later call
+    def make():
+        compiled = ag.compile(lambda x: x * k)
+        k = 2
+        yield compiled(np.array([1.0]))
+        k = 3
+        yield compiled(np.array([1.0]))
+    assert [float(r[0]) for r in make()] == [2.0, 3.0]

@@ -167,3 +167,108 @@ def test_hessian_of_the_tutorials_two_layer_loss():
     numeric = central_difference(ag.grad(loss), theta)
     np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-6 * np.abs(H).max())
     np.testing.assert_allclose(H, H.T, atol=1e-10)
+
+
+# --- results are the caller's own arrays ---------------------------------------------------
+
+def _arrays(result):
+    """The numpy arrays inside a transform's result (tuples, lists, dicts, nested)."""
+    if isinstance(result, dict):
+        return [a for v in result.values() for a in _arrays(v)]
+    if isinstance(result, (tuple, list)):
+        return [a for v in result for a in _arrays(v)]
+    return [result] if isinstance(result, np.ndarray) else []
+
+
+W = ag.parameter([0.5, -1.5], name="W")       # closed over by the functions below
+
+
+def _passed_through(x):
+    h = x * 2.0
+    with ag.no_grad():        # an op that returns its operand's array: astype to its dtype
+        return h, ag.ops.astype(h, np.float64)
+
+
+def _cases():
+    """(transform, function, arguments): outputs and aux of every kind a transform hands out:
+    values computed inside, the variable itself, a closed-over parameter, containers."""
+    fg = ag.value_and_grad
+    return {
+        "value": (fg, lambda x: (x ** 3).sum(), ()),
+        "value of a product with W": (fg, lambda x: (x * W).sum(), ()),
+        "value is a sum of W only": (fg, lambda x: W.sum() + 0 * x.sum(), ()),
+        "aux computed": (lambda f: fg(f, has_aux=True), lambda x: ((x * x).sum(), x * 10), ()),
+        "aux is x": (lambda f: fg(f, has_aux=True), lambda x: (x.sum(), x), ()),
+        "aux is W": (lambda f: fg(f, has_aux=True), lambda x: ((x * W).sum(), W), ()),
+        "aux container": (lambda f: fg(f, has_aux=True),
+                          lambda x: (x.sum(), {"e": ag.exp(x), "pair": (x[0:1], W * 2)}), ()),
+        "aux passed through under no_grad": (lambda f: fg(f, has_aux=True),
+                                             lambda x: (x.sum(), _passed_through(x)), ()),
+        "grad with aux": (lambda f: ag.grad(f, has_aux=True), lambda x: (x.sum(), (x, W)), ()),
+        "grad of two": (lambda f: ag.grad(f, argnums=(0, 1)), lambda x, y: (x * y).sum(),
+                        (np.array([2.0, 3.0]),)),
+        "jacobian of x * W": (ag.jacobian, lambda x: x * W, ()),
+        "jacobian of a container": (ag.jacobian, lambda x: (x * x, x.sum()), ()),
+        "hessian": (ag.hessian, lambda x: (x ** 3).sum(), ()),
+        "hvp": (ag.hvp, lambda x: (x ** 3).sum(), (np.array([1.0, 0.0]),)),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_cases()))
+def test_every_array_a_transform_returns_is_writable_and_the_callers_own(case):
+    # value_and_grad once returned the recorded (read-only) value of f's output and aux, and
+    # aux=W handed out W's own array: writing into a result changed the parameter
+    transform, f, rest = _cases()[case]
+    x = np.array([1.0, 2.0])
+    before_x, before_w = x.copy(), W.value.copy()
+    with ag.no_grad():      # else a result depending on W is a Node, for an enclosing graph
+        result = transform(f)(x, *rest)
+    if "W" not in case:                              # the same arrays while recording
+        again = _arrays(transform(f)(x, *rest))
+        assert len(again) == len(_arrays(result))
+        for a, b in zip(again, _arrays(result)):
+            np.testing.assert_array_equal(a, b)
+            assert a.flags.writeable
+    arrays = _arrays(result)
+    assert arrays
+    for i, a in enumerate(arrays):
+        assert a.flags.writeable
+        assert not np.shares_memory(a, x) and not np.shares_memory(a, W.value)
+        assert not any(np.shares_memory(a, b) for j, b in enumerate(arrays) if j != i)
+        a[...] = 7.0
+    np.testing.assert_array_equal(x, before_x)
+    np.testing.assert_array_equal(W.value, before_w)
+
+
+def test_value_and_grad_hands_out_the_recorded_value_without_a_copy():
+    # the value is an array made for this call: unlocked, not copied; a graph kept from the
+    # call (here by f itself) then refuses backward once the value was changed through it
+    kept = []
+
+    def f(x):
+        kept.append((x * x).sum())
+        return kept[-1]
+    x = np.array([1.0, 2.0])
+    value, _ = ag.value_and_grad(f)(x)
+    assert value is kept[0].value and value.flags.writeable
+    np.testing.assert_array_equal(value, 5.0)
+    # f keeping a Node it returns, and backward through it later: refused, never a gradient
+    # read from a value the caller has since changed (exp's rule reads its output)
+    kept.clear()
+
+    def g(x):
+        kept.append(ag.exp((x * W).sum()))
+        return kept[-1], (x * W,)
+    with ag.no_grad():      # else a result depending on W is a Node, for an enclosing graph
+        (value, (product,)), _ = ag.value_and_grad(g, has_aux=True)(x)
+    np.testing.assert_allclose(value, np.exp(0.5 - 3.0), rtol=1e-15)
+    value[...] = 7.0
+    with pytest.raises(ag.GraphError):
+        kept[0].backward()
+    assert W.grad is None
+
+
+def test_one_node_returned_twice_gives_two_arrays():
+    (value, aux), _ = ag.value_and_grad(lambda x: (x.sum(),) * 2, has_aux=True)(np.ones(2))
+    assert value.flags.writeable and aux.flags.writeable
+    assert not np.shares_memory(value, aux)

@@ -192,3 +192,33 @@ def test_compiled_fit_trains_as_eager(n, batch, loss, hidden, dtype, optimizer, 
     _assert_same_training(eager, compiled)
     size = n if batch is None else min(batch, n)
     assert compiled[0].programs == (1 if n % size == 0 else 2)
+
+
+# A fourth class masked to -inf (probability 0, never a target) on logits scaled to about
+# +-1000: the eager loss masks 0 * log p where the target is 0; the compiled step gets its
+# one-hot targets as a Node, and its loss once skipped that mask: 0 * -inf made the loss and
+# every gradient nan where eager's are finite.
+MASK = np.array([0.0, 0.0, 0.0, -np.inf])
+
+
+def masked_extreme_logits():
+    model = nn.Sequential(nn.Linear(2, 4, rng=0), lambda z: 1000.0 * z + MASK)
+    return model, nn.Adam(model, lr=0.01)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("compile", [True, "numba"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_logits_of_minus_inf_and_1000_train_as_in_eager_mode(compile, reduction):
+    if compile == "numba":
+        pytest.importorskip("numba")
+    X = np.array([[1.0, -2.0], [0.5, 3.0], [-1.5, 0.25], [2.0, 2.0], [-3.0, -1.0]])
+    y = np.array([0, 1, 2, 1, 0])
+    with np.errstate(all="raise", under="ignore"):      # exp(-2000) is the 0 it rounds to
+        eager, compiled = _fit_both(masked_extreme_logits, X, y, epochs=3, batch_size=2,
+                                    compile=compile,
+                                    loss=partial(nn.cross_entropy, reduction=reduction))
+    losses = np.array(eager[0].loss)
+    assert np.isfinite(losses).all() and losses.max() > 100      # logits ~1000 apart
+    assert all(np.isfinite(p).all() for p in eager[1])
+    _assert_same_training(eager, compiled, rtol=1e-12 if compile is True else 1e-10)
