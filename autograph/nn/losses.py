@@ -158,6 +158,15 @@ def cross_entropy(logits, targets, reduction: str = "mean") -> Node:
         if targets.shape == shape:              # one-hot (or soft) rows
             T = _cast(targets, dtype, "cross_entropy")
         else:       # class indices (n,) or (n, 1): told by the shape, never by the values
+            if traced and not isinstance(targets, np.ndarray):
+                # an argument of a compiled step: its indices are not known while tracing,
+                # and a replay could not check them (-1 would pick the last class silently)
+                raise ValueError(
+                    f"cross_entropy inside ag.compile: the targets {tuple(targets.shape)} are "
+                    f"class indices passed to the compiled function, whose values cannot be "
+                    f"checked while tracing; pass one-hot rows {shape} instead, e.g. "
+                    f"step(X, autograph.data.one_hot(classes, {shape[-1]})) (fit(compile=True) "
+                    f"does this itself)")
             T = _expand(targets.reshape(shape[:-1]), shape[-1], dtype)
         if traced or np.isneginf(value_of(log_p)).any():
             # a class of probability 0 (a logit of -inf, or a gap beyond the type's range)
