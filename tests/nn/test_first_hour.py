@@ -1,5 +1,9 @@
-"""What a new user tries after the README: a compiled training step of their own, written
-the way fit's eager step is written (class indices as targets), with dropout."""
+"""What a new user tries from the README: its examples copied as written, and then a compiled
+training step of their own, written the way fit's eager step is (class indices as targets),
+with dropout."""
+
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,7 +11,9 @@ import pytest
 import autograph as ag
 from autograph import nn
 from autograph.data import one_hot, three_clusters
+from tests.core.test_tutorial_network import PRINTED_DERIVATIVE_V, PRINTED_DERIVATIVE_W
 
+README = Path(__file__).resolve().parents[2] / "README.md"
 data, classes = three_clusters()
 
 
@@ -72,3 +78,17 @@ def test_one_hot_rows_train_a_compiled_dropout_step_as_eager_with_indices_does()
     model.eval()
     eager_model.eval()
     np.testing.assert_allclose(model(data).value, eager_model(data).value, rtol=1e-10)
+
+
+def _readme_block(after: str) -> str:
+    section = README.read_text().split(after, 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_the_readme_numpy_code_example_runs_as_written_and_gives_the_printed_gradients():
+    # before: it used data, W0, V0, b1, b2 and T without defining them
+    namespace = {}
+    exec(compile(_readme_block("## Your numpy code, differentiated"), "README.md", "exec"),
+         namespace)
+    np.testing.assert_allclose(namespace["V"].grad, PRINTED_DERIVATIVE_V, rtol=1e-7)
+    np.testing.assert_allclose(namespace["W"].grad, PRINTED_DERIVATIVE_W, rtol=1e-7)
