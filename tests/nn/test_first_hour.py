@@ -92,3 +92,56 @@ def test_the_readme_numpy_code_example_runs_as_written_and_gives_the_printed_gra
          namespace)
     np.testing.assert_allclose(namespace["V"].grad, PRINTED_DERIVATIVE_V, rtol=1e-7)
     np.testing.assert_allclose(namespace["W"].grad, PRINTED_DERIVATIVE_W, rtol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("target_type", [np.int64, np.int32, np.uint8, bool])
+def test_integer_targets_of_a_compiled_binary_step_train_as_eager(dtype, target_type):
+    # before: 0/1 integer targets were cast with an overflow check that read their values,
+    # a TraceError inside ag.compile; an integer cannot overflow float32 or float64
+    y = (classes == 1).astype(target_type)[:, None]
+
+    def make():
+        model = ag.MLP([2, 4, 1], hidden="relu", output="sigmoid", rng=0, dtype=dtype)
+        optimizer = ag.Adam(model, lr=0.01)
+
+        def step(X, targets):
+            loss = nn.binary_cross_entropy(model(X), targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+        return model, step
+    model, step = make()
+    eager_model, eager = make()
+    step = ag.compile(step)
+    Xd = data.astype(dtype)
+    for _ in range(5):
+        compiled_loss = step(Xd, y)
+        eager_loss = eager(Xd, y)
+        assert compiled_loss.dtype == eager_loss.dtype == dtype
+        np.testing.assert_allclose(compiled_loss, eager_loss.value,
+                                   rtol=1e-5 if dtype == np.float32 else 1e-12)
+    # the value the loss gives, transcribed: mean(softplus(z) - t z) with numpy
+    z = eager_model.logits(Xd).value.astype(np.float64)
+    t = y.astype(np.float64)
+    expected = np.mean(np.logaddexp(0, z) - t * z)
+    np.testing.assert_allclose(nn.binary_cross_entropy(eager_model(Xd), y).item(), expected,
+                               rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("labels, message", [
+    (np.array([0, 1, 2, 2]), r"cross_entropy: class indices must lie in \[0, 2\) for an output "
+                             r"of 2 classes \(its last axis\), got 0 \.\. 2: 3 classes need 3 "
+                             r"outputs"),
+    (np.array([0, -1, 1, 1]), r"cross_entropy: class indices must lie in \[0, 2\) .*got -1 \.\. "
+                              r"1$"),
+])
+def test_class_indices_outside_the_output_are_refused_naming_the_loss(labels, message):
+    # before: "class indices must lie in [0, 2), got 0 .. 2", naming neither the loss nor
+    # what to change; fit with a model of 2 outputs on 3 classes ends here
+    with pytest.raises(ValueError, match=message):
+        nn.cross_entropy(np.zeros((4, 2)), labels)
+    if labels.min() >= 0:
+        with pytest.raises(ValueError, match=message):
+            ag.fit(ag.MLP([2, 3, 2], rng=0), data[:4], labels, epochs=1, progress=False)
