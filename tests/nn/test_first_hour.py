@@ -145,3 +145,13 @@ def test_class_indices_outside_the_output_are_refused_naming_the_loss(labels, me
     if labels.min() >= 0:
         with pytest.raises(ValueError, match=message):
             ag.fit(ag.MLP([2, 3, 2], rng=0), data[:4], labels, epochs=1, progress=False)
+
+
+def test_layers_print_what_they_are():
+    # before: <autograph.nn.layers.Sequential object at 0x...>, and so for Maxout, RadialBasis
+    model = nn.Sequential(nn.Maxout(2, 4, pieces=3, rng=0, names=("M", "m")), ag.tanh,
+                          nn.RadialBasis(4, 5, sigma=0.5, rng=1, name="C"),
+                          nn.Dropout(0.25, rng=2), nn.Linear(5, 3, rng=3))
+    assert repr(model) == ("Sequential(Maxout(2 -> 4, max of 3: x @ M[j] + m[j]), tanh, "
+                           "RadialBasis(4 -> 5: centres C, sigma 0.5), Dropout(p=0.25), "
+                           "Linear(5 -> 3: x @ W + b))")
