@@ -70,8 +70,10 @@ def compile(fn: Callable | None = None, backend: str | None = None, cache_size: 
     if backend == "numba":
         from autograph.compiler import numba_backend
         if not numba_backend.available():
+            # not `pip install autograph[jit]`: on PyPI the name autograph is another project's
             raise ImportError("compile: backend='numba' needs numba, the optional extra 'jit' "
-                              "(pip install autograph[jit]); backend=None needs nothing")
+                              "(pip install numba, or pip install \".[jit]\" in autograph's "
+                              "checkout); backend=None needs nothing")
     if fn is None:
         return lambda f: CompiledFunction(f, cache_size, backend)
     return CompiledFunction(fn, cache_size, backend)

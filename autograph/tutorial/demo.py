@@ -692,7 +692,8 @@ def eager_and_compiled(d: Demo) -> None:
                  f"the row says little about the speed of a step (README, Speed).")
     else:
         numba = ("numba is not installed here, so there is no row for `compile=\"numba\"`; "
-                 "it comes with the extra `jit` (`pip install \".[jit]\"` in a checkout).")
+                 "it comes with the extra `jit` (`pip install numba`, or "
+                 "`pip install \".[jit]\"` in a checkout).")
     r.paragraph("`ag.fit(..., compile=True)` traces the step on its first call: the forward "
                 "pass, the gradient rules `backward()` applies and the optimizer's update. "
                 "Later calls replay it as a flat program of numpy calls into buffers kept "

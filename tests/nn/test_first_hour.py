@@ -155,3 +155,12 @@ def test_layers_print_what_they_are():
     assert repr(model) == ("Sequential(Maxout(2 -> 4, max of 3: x @ M[j] + m[j]), tanh, "
                            "RadialBasis(4 -> 5: centres C, sigma 0.5), Dropout(p=0.25), "
                            "Linear(5 -> 3: x @ W + b))")
+
+
+def test_without_numba_the_numba_backend_says_how_to_install_it(monkeypatch):
+    # before: "pip install autograph[jit]", which fetches PyPI's autograph, another project
+    from autograph.compiler import numba_backend
+    monkeypatch.setattr(numba_backend, "available", lambda: False)
+    with pytest.raises(ImportError, match=r"pip install numba, or pip install \"\.\[jit\]\"") as e:
+        ag.compile(lambda x: x, backend="numba")
+    assert "autograph[jit]" not in str(e.value)

@@ -21,7 +21,7 @@ def test_without_numba_the_section_says_which_extra_brings_it(tmp_path, monkeypa
     demo.eager_and_compiled(d)
     text = _section_text(d)
     assert 'no row for compile="numba"' in text
-    assert 'the extra jit (pip install ".[jit]"' in text
+    assert 'the extra jit (pip install numba, or pip install ".[jit]" in a checkout)' in text
 
 
 @pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba not installed")
