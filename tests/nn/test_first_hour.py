@@ -164,3 +164,25 @@ def test_without_numba_the_numba_backend_says_how_to_install_it(monkeypatch):
     with pytest.raises(ImportError, match=r"pip install numba, or pip install \"\.\[jit\]\"") as e:
         ag.compile(lambda x: x, backend="numba")
     assert "autograph[jit]" not in str(e.value)
+
+
+def test_a_network_diagram_of_a_model_in_training_mode_with_dropout_says_to_call_eval():
+    # before: "parameter W1 (2, 4), b1 (4,) is used outside the layers" and nothing about
+    # the dropout mask that splits the layers, nor model.eval()
+    model = ag.MLP([2, 4, 3], hidden="relu", dropout=0.5, rng=0)
+    with pytest.raises(ag.diagrams.NotANetworkError,
+                       match=r"multiply \(300, 4\) by a mask of 0s and 2s looks like dropout in "
+                             r"training mode: draw the model after model\.eval\(\)"):
+        ag.network_diagram(nn.cross_entropy(model(data), classes))
+    model.eval()
+    assert "2-4-3 network" in ag.network_diagram(model(data)).source
+
+
+def test_no_dropout_hint_for_a_product_that_is_not_a_mask():
+    W1 = ag.parameter(np.ones((2, 4)), name="W1")
+    W2 = ag.parameter(np.ones((4, 3)), name="W2")
+    scale = np.linspace(0.5, 2.0, 4 * 5).reshape(5, 4)          # no zeros: not a mask
+    with pytest.raises(ag.diagrams.NotANetworkError) as error:
+        ag.network_diagram(ag.relu(ag.relu(np.ones((5, 2)) @ W1) * scale @ W2))
+    assert "is used outside the layers" in str(error.value)
+    assert "dropout" not in str(error.value)
