@@ -186,3 +186,36 @@ def test_no_dropout_hint_for_a_product_that_is_not_a_mask():
         ag.network_diagram(ag.relu(ag.relu(np.ones((5, 2)) @ W1) * scale @ W2))
     assert "is used outside the layers" in str(error.value)
     assert "dropout" not in str(error.value)
+
+
+def test_a_replaced_value_in_a_compiled_step_is_refused_with_advice_that_works():
+    # before: the refusal advised `p.value -= ...`, which a recorded parameter refuses
+    # (read-only), and named autograph.writable, which did not exist at top level
+    assert ag.writable is ag.core.writable
+    model = ag.MLP([2, 3, 3], hidden="sigmoid", rng=0)
+    T = one_hot(classes, 3)
+
+    def step(X, T, update):
+        loss = nn.cross_entropy(model(X), T)
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            update(p)
+        return loss
+
+    def replace(p):
+        p.value = p.value - 0.1 * p.grad
+
+    def as_advised(p):
+        v = ag.writable(p)
+        v -= 0.1 * p.grad
+
+    with pytest.raises(ag.TraceError, match=r"W1: its \.value was replaced; update it in place "
+                                            r"through autograph\.writable \(v = autograph\."
+                                            r"writable\(p\); v -= lr \* p\.grad\)"):
+        ag.compile(lambda X, T: step(X, T, replace))(data, T)
+    compiled = ag.compile(lambda X, T: step(X, T, as_advised))
+    before = [p.value.copy() for p in model.parameters()]
+    compiled(data, T)
+    for p, value in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.value, value - 0.1 * p.grad)
