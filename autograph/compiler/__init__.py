@@ -283,8 +283,11 @@ def _check_same(first: Trace, second: Trace) -> None:
             raise TraceError(
                 "compiled function: a constant it makes changed between two traces with the "
                 f"same arguments ({_short(x)} then {_short(y)}): random numbers drawn inside "
-                "the function (np.random, a dropout mask) or a value read from outside would "
-                "be frozen at one draw. Draw them outside and pass them in as an argument")
+                "the function (np.random, a Generator's own methods) or a value read from "
+                "outside would be frozen at one draw. Draw them outside and pass them in as "
+                "an argument, or draw them with autograph.random.uniform / bernoulli from a "
+                "Generator made outside the function (nn.Dropout does), which a replay draws "
+                "anew on every call")
     for x, y in zip(first.draws, second.draws):
         if x is not y:
             raise TraceError(

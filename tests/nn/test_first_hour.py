@@ -219,3 +219,29 @@ def test_a_replaced_value_in_a_compiled_step_is_refused_with_advice_that_works()
     compiled(data, T)
     for p, value in zip(model.parameters(), before):
         np.testing.assert_array_equal(p.value, value - 0.1 * p.grad)
+
+
+def test_np_random_in_a_compiled_step_is_refused_pointing_to_autograph_random():
+    # before: the refusal listed "a dropout mask" among what is frozen (nn.Dropout is drawn
+    # anew) and did not name autograph.random, the way that works
+    model = ag.MLP([2, 3, 3], hidden="sigmoid", rng=0)
+    noise = np.random.default_rng(0)
+
+    @ag.compile
+    def noisy(X):
+        return model(X + 0.1 * noise.normal(size=X.shape))
+    with pytest.raises(ag.TraceError, match=r"random numbers drawn inside the function "
+                                            r"\(np\.random, a Generator's own methods\).*"
+                                            r"autograph\.random\.uniform / bernoulli") as error:
+        noisy(data)
+    assert "a dropout mask" not in str(error.value)
+
+    @ag.compile
+    def noisy_as_advised(X):
+        return model(X + 0.1 * ag.random.uniform(X.shape, noise))
+    eager_noise = np.random.default_rng(1)
+    noise = np.random.default_rng(1)
+    model.eval()
+    for _ in range(3):
+        expected = model(data + 0.1 * eager_noise.random(data.shape)).value
+        np.testing.assert_allclose(noisy_as_advised(data), expected, rtol=1e-12)
