@@ -115,6 +115,11 @@ def _cast(targets: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
         # no value can overflow (int64's largest is far below float32's), so none is read:
         # inside ag.compile's trace they cannot be (integer targets of a compiled step)
         return targets.astype(dtype)
+    if not isinstance(targets, np.ndarray):     # an argument of a compiled step, being traced
+        raise ValueError(f"{name} inside ag.compile: targets {targets.dtype} "
+                         f"{tuple(targets.shape)} for a {dtype} output cannot be checked for "
+                         f"overflow while tracing; "
+                         f"pass them as {dtype} (targets.astype(np.{dtype}))")
     with np.errstate(over="ignore", invalid="ignore"):
         cast = targets.astype(dtype)
     if np.count_nonzero(np.isinf(cast)) > np.count_nonzero(np.isinf(targets)):

@@ -245,3 +245,24 @@ def test_np_random_in_a_compiled_step_is_refused_pointing_to_autograph_random():
     for _ in range(3):
         expected = model(data + 0.1 * eager_noise.random(data.shape)).value
         np.testing.assert_allclose(noisy_as_advised(data), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss, targets", [
+    (nn.binary_cross_entropy, (classes == 1).astype(np.float64)[:, None]),
+    (nn.mean_squared_error, (classes == 1).astype(np.float64)[:, None]),
+    (nn.cross_entropy, one_hot(classes, 3)),
+])
+def test_float64_targets_of_a_compiled_float32_step_are_refused_saying_what_to_pass(loss,
+                                                                                     targets):
+    # before: a TraceError about bool() advising np.where, from the overflow check
+    model = ag.MLP([2, 4, targets.shape[1]], hidden="relu", rng=0, dtype=np.float32)
+    step = ag.compile(lambda X, t: loss(model(X), t))
+    name, shape = loss.__name__, rf"\(300, {targets.shape[1]}\)"
+    with pytest.raises(ValueError, match=rf"{name} inside ag\.compile: targets float64 "
+                                         rf"{shape} for a float32 output .*pass them as "
+                                         rf"float32 \(targets\.astype\(np\.float32\)\)"):
+        step(data.astype(np.float32), targets)
+    compiled = step(data.astype(np.float32), targets.astype(np.float32))
+    eager = loss(model(data.astype(np.float32)), targets).value
+    assert compiled.dtype == eager.dtype == np.float32
+    np.testing.assert_allclose(compiled, eager, rtol=1e-6)
