@@ -11,7 +11,7 @@
 
 from autograph.core import (GradcheckResult, GraphError, Node, Primitive, ShapeError, backward,
                             detect_anomaly, enable_grad, grad, gradcheck, gradients, hessian,
-                            hvp, jacobian, no_grad, value_and_grad)
+                            hvp, jacobian, no_grad, value_and_grad, writable)
 from autograph.ops import (absolute, add, astype, broadcast_to, concatenate, divide, exp,
                            expand_dims, getitem, leaky_relu, log, log_softmax, logsumexp, matmul,
                            max, maximum, mean, minimum, multiply, negative, power, relu, reshape,

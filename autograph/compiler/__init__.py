@@ -71,8 +71,10 @@ def compile(fn: Callable | None = None, backend: str | None = None, cache_size: 
     if backend == "numba":
         from autograph.compiler import numba_backend
         if not numba_backend.available():
+            # not `pip install autograph[jit]`: on PyPI the name autograph is another project's
             raise ImportError("compile: backend='numba' needs numba, the optional extra 'jit' "
-                              "(pip install autograph[jit]); backend=None needs nothing")
+                              "(pip install numba, or pip install \".[jit]\" in autograph's "
+                              "checkout); backend=None needs nothing")
     if fn is None:
         return lambda f: CompiledFunction(f, cache_size, backend)
     return CompiledFunction(fn, cache_size, backend)
@@ -305,8 +307,11 @@ def _check_same(first: Trace, second: Trace) -> None:
             raise TraceError(
                 "compiled function: a constant it makes changed between two traces with the "
                 f"same arguments ({_short(x)} then {_short(y)}): random numbers drawn inside "
-                "the function (np.random, a dropout mask) or a value read from outside would "
-                "be frozen at one draw. Draw them outside and pass them in as an argument")
+                "the function (np.random, a Generator's own methods) or a value read from "
+                "outside would be frozen at one draw. Draw them outside and pass them in as "
+                "an argument, or draw them with autograph.random.uniform / bernoulli from a "
+                "Generator made outside the function (nn.Dropout does), which a replay draws "
+                "anew on every call")
     for x, y in zip(first.draws, second.draws):
         if x is not y:
             raise TraceError(

@@ -50,7 +50,7 @@ numpy's floating-point warnings. Known difference: a parameter updated in a segm
 through `autograph.writable` before the interpreter runs, so a step that raises has already
 renumbered it (as if updated).
 
-numba is an optional extra (`pip install autograph[jit]`).
+numba is an optional extra (`pip install numba`, or `pip install ".[jit]"` in a checkout).
 """
 
 from __future__ import annotations

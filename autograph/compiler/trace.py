@@ -489,8 +489,10 @@ class Trace:
         `p.grad = None` becomes an instruction; other writes are refused."""
         for i, node in enumerate(self.states):
             if node.value is not self.state_refs[i]:
+                # (p.value -= ... would not do: a recorded parameter is read-only)
                 raise refuse(f"{node.label}: its .value was replaced; update it in place "
-                             "(p.value -= ...) or with an optimizer")
+                             "through autograph.writable (v = autograph.writable(p); "
+                             "v -= lr * p.grad) or with an optimizer")
             grad = node.grad
             if grad is not self.view_grad[node]:
                 if grad is not None:

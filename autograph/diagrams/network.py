@@ -120,8 +120,27 @@ def find_network(output: Node) -> Network:
         listed = ", ".join(f"{p.label} {p.shape}" for p in others[:4])
         raise NotANetworkError(_refusal(output, f"parameter {listed} is used outside the "
                                                 f"layers act(H @ W + b) found "
-                                                f"({'-'.join(map(str, network.sizes))})"))
+                                                f"({'-'.join(map(str, network.sizes))})"
+                                        + _dropout_hint(output)))
     return network
+
+
+def _dropout_hint(output: Node) -> str:
+    """Where a layer's output is multiplied by a constant of 0s and one other value, as a
+    dropout in training mode does (its mask is data to the graph), say how to draw it."""
+    for node in topological_order(output):
+        if node.op is None or node.op.name != "multiply":
+            continue
+        for mask in node.parents:
+            values = mask.value if isinstance(mask, Node) else mask
+            if (isinstance(mask, Node) and (mask.op is not None or mask.requires_grad)) or \
+                    np.shape(values) != node.shape or np.size(values) < 2:
+                continue
+            kept = np.asarray(values)[np.asarray(values) != 0]
+            if 0 < kept.size < np.size(values) and np.all(kept == kept[0]):
+                return (f"; {node.label} {node.shape} by a mask of 0s and {kept[0]:g}s looks "
+                        f"like dropout in training mode: draw the model after model.eval()")
+    return ""
 
 
 def _refusal(output: Node, reason: str) -> str:

@@ -534,6 +534,11 @@ class Maxout(Module):
     def forward(self, x) -> Node:
         return maxout(x, self.weight, self.bias)
 
+    def __repr__(self) -> str:
+        pieces, fan_in, fan_out = self.weight.shape
+        return (f"Maxout({fan_in} -> {fan_out}, max of {pieces}: x @ {self.weight.name}[j] + "
+                f"{self.bias.name}[j])")
+
 
 class RadialBasis(Module):
     """Gaussian radial basis units h_i = exp(-||W[:, i] - x||^2 / sigma^2) with centres W
@@ -550,6 +555,11 @@ class RadialBasis(Module):
 
     def forward(self, x) -> Node:
         return radial_basis(x, self.centres, self.sigma)
+
+    def __repr__(self) -> str:
+        fan_in, fan_out = self.centres.shape
+        return (f"RadialBasis({fan_in} -> {fan_out}: centres {self.centres.name}, "
+                f"sigma {self.sigma:g})")
 
 
 def _dropout_probability(p, where: str) -> float:
@@ -633,6 +643,9 @@ class Sequential(Module):
     >>> model = Sequential(Maxout(2, 4, rng=0), Linear(4, 3, rng=1, names=("V", "c")))
     >>> model(np.ones((5, 2))).shape
     (5, 3)
+    >>> Sequential(Linear(2, 4, rng=0), relu, Dropout(0.5),
+    ...            Linear(4, 3, rng=1, names=("V", "c")))
+    Sequential(Linear(2 -> 4: x @ W + b), relu, Dropout(p=0.5), Linear(4 -> 3: x @ V + c))
     """
 
     def __init__(self, *steps: Module | Callable):
@@ -642,6 +655,11 @@ class Sequential(Module):
         for step in self.steps:
             x = step(x)
         return x
+
+    def __repr__(self) -> str:
+        steps = (repr(step) if isinstance(step, Module) else activation_name(step)
+                 for step in self.steps)
+        return f"Sequential({', '.join(steps)})"
 
 
 # The classes whose architecture() a file can hold, by the name it stores.

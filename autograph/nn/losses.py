@@ -88,19 +88,21 @@ def one_hot_targets(targets, classes: int, dtype=np.float64) -> np.ndarray:
     targets = np.asarray(targets)        # class indices: their numbers are read below
     if targets.ndim >= 2 and targets.shape[-1] == 1:          # indices as a column (n, 1)
         targets = targets[..., 0]
-    return _expand(targets, classes, np.dtype(dtype))
+    return _expand(targets, classes, np.dtype(dtype), "one_hot_targets")
 
 
-def _expand(labels: np.ndarray, classes: int, dtype: np.dtype) -> np.ndarray:
+def _expand(labels: np.ndarray, classes: int, dtype: np.dtype, name: str) -> np.ndarray:
     """Class indices of any shape as one-hot rows of `classes` along a new last axis."""
     if labels.dtype.kind not in "iub" and not (np.isfinite(labels).all()
                                               and np.array_equal(labels, np.round(labels))):
-        raise ValueError(f"targets of shape {labels.shape} are neither class indices nor "
-                         f"one-hot rows of {classes} classes")
+        raise ValueError(f"{name}: targets of shape {labels.shape} are neither class indices "
+                         f"nor one-hot rows of {classes} classes")
     labels = labels.astype(np.intp, copy=False)
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        raise ValueError(f"class indices must lie in [0, {classes}), got {labels.min()} .. "
-                         f"{labels.max()}")
+        low, high = labels.min(), labels.max()
+        fewer = f": {high + 1} classes need {high + 1} outputs" if low >= 0 else ""
+        raise ValueError(f"{name}: class indices must lie in [0, {classes}) for an output of "
+                         f"{classes} classes (its last axis), got {low} .. {high}{fewer}")
     return _identity(classes, dtype).take(labels, axis=0)
 
 
@@ -109,6 +111,15 @@ def _cast(targets: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
     refused where a target does not fit the type (1e300 in float32 would become inf)."""
     if targets.dtype == dtype or dtype.kind != "f":
         return targets
+    if np.can_cast(targets.dtype, dtype) or (targets.dtype.kind in "iub" and dtype.itemsize >= 4):
+        # no value can overflow (int64's largest is far below float32's), so none is read:
+        # inside ag.compile's trace they cannot be (integer targets of a compiled step)
+        return targets.astype(dtype)
+    if not isinstance(targets, np.ndarray):     # an argument of a compiled step, being traced
+        raise ValueError(f"{name} inside ag.compile: targets {targets.dtype} "
+                         f"{tuple(targets.shape)} for a {dtype} output cannot be checked for "
+                         f"overflow while tracing; "
+                         f"pass them as {dtype} (targets.astype(np.{dtype}))")
     with np.errstate(over="ignore", invalid="ignore"):
         cast = targets.astype(dtype)
     if np.count_nonzero(np.isinf(cast)) > np.count_nonzero(np.isinf(targets)):
@@ -162,7 +173,16 @@ def cross_entropy(logits, targets, reduction: str = "mean") -> Node:
         if targets.shape == shape:              # one-hot (or soft) rows
             T = _cast(targets, dtype, "cross_entropy")
         else:       # class indices (n,) or (n, 1): told by the shape, never by the values
-            T = _expand(targets.reshape(shape[:-1]), shape[-1], dtype)
+            if traced and not isinstance(targets, np.ndarray):
+                # an argument of a compiled step: its indices are not known while tracing,
+                # and a replay could not check them (-1 would pick the last class silently)
+                raise ValueError(
+                    f"cross_entropy inside ag.compile: the targets {tuple(targets.shape)} are "
+                    f"class indices passed to the compiled function, whose values cannot be "
+                    f"checked while tracing; pass one-hot rows {shape} instead, e.g. "
+                    f"step(X, autograph.data.one_hot(classes, {shape[-1]})) (fit(compile=True) "
+                    f"does this itself)")
+            T = _expand(targets.reshape(shape[:-1]), shape[-1], dtype, "cross_entropy")
         if traced or np.isneginf(value_of(log_p)).any():
             # a class of probability 0 (a logit of -inf, or a gap beyond the type's range)
             # that is not the target adds nothing: 0 * -inf would make the loss nan

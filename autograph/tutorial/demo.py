@@ -682,11 +682,18 @@ def eager_and_compiled(d: Demo) -> None:
             f"the seconds include fit's own bookkeeping (the loss and the classification "
             f"rate of every epoch). The first call of a compiled run traces the step twice, "
             f"makes the program and runs it.")
-    numba = ("`compile=\"numba\"` runs stretches of operations on arrays of at most 256 "
-             "entries in one numba-compiled tape interpreter; the tutorial's matrices of 300 "
-             "rows stay numpy calls, so its row shows mostly the cost of loading numba."
-             if len(runs) > 2 else "numba is not installed here: no row for "
-                                   "`compile=\"numba\"`.")
+    if len(runs) > 2:
+        from autograph.compiler.numba_backend import SMALL
+        numba = (f"`compile=\"numba\"` runs stretches of operations on arrays of at most "
+                 f"{SMALL:,} entries in one numba-compiled tape interpreter: the tutorial's "
+                 f"step, on matrices of at most 900 entries, runs there. This run is numba's "
+                 f"first in this process: its seconds include importing numba and loading the "
+                 f"interpreter from numba's cache (compiled once per machine, about 40 s), so "
+                 f"the row says little about the speed of a step (README, Speed).")
+    else:
+        numba = ("numba is not installed here, so there is no row for `compile=\"numba\"`; "
+                 "it comes with the extra `jit` (`pip install numba`, or "
+                 "`pip install \".[jit]\"` in a checkout).")
     r.paragraph("`ag.fit(..., compile=True)` traces the step on its first call: the forward "
                 "pass, the gradient rules `backward()` applies and the optimizer's update. "
                 "Later calls replay it as a flat program of numpy calls into buffers kept "
@@ -698,8 +705,9 @@ def eager_and_compiled(d: Demo) -> None:
                f"{compiled.seconds:.2f} s ({eager.seconds / compiled.seconds:.1f}x, first call "
                f"{compiled.history.trace_seconds:.3f} s)"
                + (f", numba {runs[2].seconds:.2f} s" if len(runs) > 2 else "")
-               + f"; weights as eager to "
-               f"{np.max([relative_gap(run.params, eager.params) for run in runs[1:]]):.0e}")
+               + f"; largest weight difference from eager "
+               f"{np.max([relative_gap(run.params, eager.params) for run in runs[1:]]):.0e} "
+               f"(relative)")
 
 
 # --- the run ---------------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def test_a_log_softmax_output_may_be_passed_as_logits():
 
 
 def test_bad_targets_and_reductions_say_what_is_wrong():
-    with pytest.raises(ValueError, match=r"class indices must lie in \[0, 4\), got 0 .. 4"):
+    with pytest.raises(ValueError, match=r"class indices must lie in \[0, 4\) .*, got 0 .. 4"):
         nn.cross_entropy(Z, [0, 1, 2, 3, 4, 0])
     with pytest.raises(ValueError, match="neither class indices nor one-hot"):
         nn.cross_entropy(Z, np.full(6, 0.5))
