@@ -27,6 +27,7 @@ import numpy as np
 from autograph.core.backward import _own_arrays
 from autograph.core.node import writable
 from autograph.compiler.trace import Call, ClearGrad, Effect, Grads, Trace, Traced
+from autograph.compiler.trace import value_codes as _codes
 from autograph.ops.kernels import (copied_for_dot, dot as _dot, ones_vector,
                                    sum_along as _sum_along)
 
@@ -637,20 +638,6 @@ def _traced_inside(x) -> bool:
     if isinstance(x, dict):
         return any(_traced_inside(v) for v in x.values())
     return False
-
-
-def _codes(x, found: set) -> set:
-    """The names of the computed values (v3) used inside `x`."""
-    if isinstance(x, Traced):
-        if x.kind == "value":
-            found.add(x.code)
-    elif isinstance(x, (tuple, list)):
-        for i in x:
-            _codes(i, found)
-    elif isinstance(x, dict):
-        for v in x.values():
-            _codes(v, found)
-    return found
 
 
 def _live(instructions, output) -> list:

@@ -270,6 +270,25 @@ class Effect:
         self.method, self.args, self.kwargs = method, args, kwargs
 
 
+def value_codes(x, found: set | None = None) -> set:
+    """The names of the computed values (v3) used inside `x`, added to `found`.
+
+    >>> value_codes((Traced(None, "v3", np.ones(2), "value"), 2.0))
+    {'v3'}
+    """
+    found = set() if found is None else found
+    if isinstance(x, Traced):
+        if x.kind == "value":
+            found.add(x.code)
+    elif isinstance(x, (tuple, list)):
+        for i in x:
+            value_codes(i, found)
+    elif isinstance(x, dict):
+        for v in x.values():
+            value_codes(v, found)
+    return found
+
+
 class Grads:
     """backward(): add each gradient to its state Node's `.grad`, as eager backward does."""
     __slots__ = ("pairs",)
