@@ -660,6 +660,10 @@ def eager_and_compiled(d: Demo) -> None:
     eager = d.eager
     runs = [eager, corrected_fit(d, eager.epochs, True, "compile=True (numpy replay)")]
     if _numba_installed():
+        # numba's import and its interpreter's loading (from numba's cache; compiled once per
+        # machine) are paid by a process's first numba step: paid here, timed apart, so that
+        # the row measures steps
+        loading = corrected_fit(d, 1, "numba").seconds
         runs.append(corrected_fit(d, eager.epochs, "numba", 'compile="numba"'))
     d.fit_runs = runs
     rows = []
@@ -686,10 +690,11 @@ def eager_and_compiled(d: Demo) -> None:
         from autograph.compiler.numba_backend import SMALL
         numba = (f"`compile=\"numba\"` runs stretches of operations on arrays of at most "
                  f"{SMALL:,} entries in one numba-compiled tape interpreter: the tutorial's "
-                 f"step, on matrices of at most 900 entries, runs there. This run is numba's "
-                 f"first in this process: its seconds include importing numba and loading the "
-                 f"interpreter from numba's cache (compiled once per machine, about 40 s), so "
-                 f"the row says little about the speed of a step (README, Speed).")
+                 f"step, on matrices of at most 900 entries, runs there. Importing numba and "
+                 f"loading the interpreter took {loading:.2f} s before the timed run (from "
+                 f"numba's cache; the first compile on a machine takes about 40 s). fit passes "
+                 f"the step new arrays every epoch, which a numba step pays for (README, "
+                 f"Speed, times the step alone).")
     else:
         numba = ("numba is not installed here, so there is no row for `compile=\"numba\"`; "
                  "it comes with the extra `jit` (`pip install numba`, or "
