@@ -55,6 +55,8 @@ numba is an optional extra (`pip install numba`, or `pip install ".[jit]"` in a 
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 try:
@@ -749,6 +751,26 @@ if numba is not None:
 
 def available() -> bool:
     return numba is not None
+
+
+_announced = False
+
+
+def announce_compile(stream=None) -> None:
+    """Say on stderr, once, that this process is about to compile the interpreter: numba's
+    cache holds no copy for this source (a new machine, or numba_backend.py changed), the
+    compile takes about 40 s, and numba says nothing meanwhile."""
+    global _announced
+    if _announced or numba is None or run_tape.signatures:
+        return
+    _announced = True
+    try:       # numba's cache index, read as numba reads it: empty when missing or stale
+        cached = bool(run_tape._cache._cache_file._load_index())
+    except Exception:          # a private API of numba: if it changes, say nothing
+        return
+    if not cached:
+        print("autograph: compiling the numba backend's tape interpreter, once per machine "
+              "(20-40 s; numba caches it)", file=stream or sys.stderr, flush=True)
 
 
 def _kernels() -> dict:

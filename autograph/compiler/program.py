@@ -441,6 +441,8 @@ def _tapes(instructions, output, expr, grad_was_none):
     ({position of a segment's first instruction: Segment}, every position inside one)."""
     from autograph.compiler import numba_backend
     positions = numba_backend.segments(instructions, grad_was_none)
+    if positions:
+        numba_backend.announce_compile()
     inside = {k for run in positions for k in run}
     needed = _codes(output, set())          # read by numpy operations, gradients, results
     for k, ins in enumerate(instructions):

@@ -502,3 +502,20 @@ def test_maximum_minimum_and_relu_keep_numpys_signs_of_zero_and_nans():
         np.testing.assert_array_equal(got, expected)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
     assert "_run_tape" in compiled.programs()[0].source
+
+
+def test_a_compile_of_the_interpreter_is_announced_once_and_a_cached_one_is_not(monkeypatch):
+    """numba says nothing during its first compile (about 40 s): autograph says it, once,
+    only when numba's cache holds no copy of the interpreter."""
+    import io
+    from autograph.compiler import numba_backend as nb
+    index = nb.run_tape._cache._cache_file
+    for cached, expected in (({"an overload": "file"}, ""), ({}, "compiling the numba")):
+        monkeypatch.setattr(nb, "_announced", False)
+        monkeypatch.setattr(index, "_load_index", lambda cached=cached: cached)
+        monkeypatch.setattr(type(nb.run_tape), "signatures", property(lambda self: []))
+        out = io.StringIO()
+        nb.announce_compile(out)
+        nb.announce_compile(out)         # once per process
+        said = out.getvalue()
+        assert said.count("autograph:") == (1 if expected else 0) and expected in said
