@@ -8,8 +8,20 @@ from hypothesis import strategies as st
 
 import autograph as ag
 from tests.compiler import test_equal_to_eager as eager_tests
+from tests.compiler.test_replay_kernels import _step as tutorial_step
 
 pytest.importorskip("numba")
+
+
+def _model_step(model, optimizer):
+    """A training step of `model`: summed cross-entropy, backward, the optimizer's update."""
+    def step(X, T):
+        loss = ag.nn.cross_entropy(model(X), T, reduction="sum")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
 
 
 @pytest.fixture(autouse=True)
@@ -73,15 +85,7 @@ def test_a_small_network_runs_in_tapes_and_equals_eager():
     models = [ag.MLP([2, 8, 3], hidden="sigmoid", rng=0) for _ in range(2)]
     optimizers = [ag.GradientDescent(m, lr=0.5) for m in models]
 
-    def make(model, optimizer):
-        def step(X, T):
-            loss = ag.nn.cross_entropy(model(X), T, reduction="sum")
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            return loss
-        return step
-    eager, compiled = make(models[0], optimizers[0]), ag.compile(make(models[1], optimizers[1]))
+    eager, compiled = _model_step(models[0], optimizers[0]), ag.compile(_model_step(models[1], optimizers[1]))
     for _ in range(30):
         np.testing.assert_allclose(compiled(X, T), eager(X, T).value, rtol=1e-12)
     for e, c in zip(models[0].parameters(), models[1].parameters()):
@@ -115,7 +119,6 @@ def test_sigmoid_far_below_its_cap_is_exp_as_in_eager_mode():
 
 # --- the tutorial's step in one segment, and what it must not get wrong ---------------------------
 def _tutorial(backend_compile, steps, dtype=np.float64):
-    from autograph.core import writable
     from autograph.data import one_hot, three_clusters
     data, classes = three_clusters()
     X, T = data.astype(dtype), one_hot(classes).astype(dtype)
@@ -125,19 +128,7 @@ def _tutorial(backend_compile, steps, dtype=np.float64):
     lr = dtype(1e-3)
 
     def make(params):
-        W, V, b1, b2 = params
-
-        def step(X, T):
-            H = ag.sigmoid(X @ W + b1)
-            loss = -(T * ag.log_softmax(H @ V + b2)).sum()
-            for p in params:
-                p.grad = None
-            loss.backward()
-            for p in params:
-                update = writable(p)
-                update -= lr * p.grad
-            return loss
-        return step
+        return tutorial_step(params, returns=True, lr=lr)
     eager_params = [ag.parameter(a.copy()) for a in arrays]
     numba_params = [ag.parameter(a.copy()) for a in arrays]
     eager, compiled = make(eager_params), backend_compile(make(numba_params))
@@ -294,16 +285,8 @@ def test_an_mlp_with_relu_masks_and_gradient_descent_in_one_segment():
     models = [ag.MLP([5, 12, 12, 3], hidden="relu", rng=1) for _ in range(2)]
     optimizers = [ag.GradientDescent(m, lr=0.01) for m in models]
 
-    def make(model, optimizer):
-        def step(X, T):
-            loss = ag.nn.cross_entropy(model(X), T, reduction="sum")
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            return loss
-        return step
-    eager = make(models[0], optimizers[0])
-    compiled = ag.compile(make(models[1], optimizers[1]))
+    eager = _model_step(models[0], optimizers[0])
+    compiled = ag.compile(_model_step(models[1], optimizers[1]))
     for _ in range(100):
         np.testing.assert_allclose(compiled(X, T), eager(X, T).value, rtol=1e-12)
     for e, c in zip(models[0].parameters(), models[1].parameters()):
@@ -416,15 +399,7 @@ def test_large_products_stay_numpys_and_the_stretches_around_them_still_agree():
     optimizers = [ag.GradientDescent(m, lr=0.01) for m in models]
     T = np.eye(3)[rng.integers(0, 3, 64)]
 
-    def make(model, optimizer):
-        def step(X, T):
-            loss = ag.nn.cross_entropy(model(X), T, reduction="sum")
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            return loss
-        return step
-    eager, compiled = make(models[0], optimizers[0]), ag.compile(make(models[1], optimizers[1]))
+    eager, compiled = _model_step(models[0], optimizers[0]), ag.compile(_model_step(models[1], optimizers[1]))
     for _ in range(10):
         np.testing.assert_allclose(compiled(X, T), eager(X, T).value, rtol=1e-12)
     for e, c in zip(models[0].parameters(), models[1].parameters()):
